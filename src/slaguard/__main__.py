@@ -1,0 +1,3 @@
+from slaguard.cli import main
+
+main()

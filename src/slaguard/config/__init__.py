@@ -1,0 +1,1 @@
+"""Configuration files (YAML or JSON, one file or a folder) -> validated domain objects."""

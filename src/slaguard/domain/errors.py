@@ -1,0 +1,92 @@
+"""One error tree for slaguard, rendered in one place per entry point.
+
+    SlaError (code, http_status)
+    ├── ConfigError            invalid configuration; carries every (path, message) found
+    ├── TicketError            an invalid ticket or event (unknown priority, bad time, ...)
+    │   └── LinkError          a link that would break the link rules (cycle, double duplicate)
+    └── CalendarRangeError     a computation that runs past the calendar's horizon
+
+Every error names the field at fault in its message (``policies[2].targets.resolution.P5:
+unknown priority``), so that a CLI, an API response or a log line can show it as it is.
+ConfigError and TicketError are also ValueErrors, so callers that only know the standard
+library can still catch them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "CalendarRangeError",
+    "ConfigError",
+    "ErrorDetail",
+    "LinkError",
+    "SlaError",
+    "TicketError",
+]
+
+
+class SlaError(Exception):
+    code: str = "sla_error"
+    http_status: int = 400
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorDetail:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class _DetailedError(SlaError, ValueError):
+    """An error made of one or more (path, message) details."""
+
+    def __init__(self, details: Sequence[ErrorDetail] | str, path: str = "") -> None:
+        if isinstance(details, str):
+            details = [ErrorDetail(path, details)]
+        self.details: tuple[ErrorDetail, ...] = tuple(details)
+        super().__init__("; ".join(str(d) for d in self.details))
+
+    @property
+    def path(self) -> str:
+        return self.details[0].path if self.details else ""
+
+    def prefixed(self, prefix: str) -> list[ErrorDetail]:
+        """The details with `prefix` put in front of each path."""
+        return [ErrorDetail(_join(prefix, d.path), d.message) for d in self.details]
+
+
+class ConfigError(_DetailedError):
+    code = "invalid_config"
+    http_status = 422
+
+    @classmethod
+    def collect(cls, details: Iterable[ErrorDetail]) -> ConfigError | None:
+        found = list(details)
+        return cls(found) if found else None
+
+
+class TicketError(_DetailedError):
+    code = "invalid_ticket"
+    http_status = 422
+
+
+class LinkError(TicketError):
+    code = "invalid_link"
+    http_status = 409
+
+
+class CalendarRangeError(SlaError, ValueError):
+    code = "calendar_range"
+    http_status = 422
+
+
+def _join(prefix: str, path: str) -> str:
+    if not prefix:
+        return path
+    if not path:
+        return prefix
+    return f"{prefix}{path}" if path.startswith("[") else f"{prefix}.{path}"
