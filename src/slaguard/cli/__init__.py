@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from slaguard.cli import calendar_cmd
+from slaguard.cli import calendar_cmd, explain_cmd
 from slaguard.domain.errors import SlaError
 
 __all__ = ["app", "main"]
@@ -19,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(calendar_cmd.app, name="calendar")
+app.command("explain")(explain_cmd.explain)
 
 
 def main() -> None:
