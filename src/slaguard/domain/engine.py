@@ -489,15 +489,10 @@ def _finish(
     if open_from is not None:
         spans.append((open_from, end))
 
-    elapsed = 0
-    breached_at: int | None = None
-    for a, b in spans:
-        e = cal.elapsed_us(a, b)
-        if breached_at is None and elapsed + e >= target_us:
-            crossing = cal.add_us(a, target_us - elapsed)
-            if crossing < b:
-                breached_at = crossing
-        elapsed += e
+    # Open time of each running span, computed once; everything below reuses it.
+    counted = [cal.elapsed_us(a, b) for a, b in spans]
+    elapsed = sum(counted)
+    breached_at = _crossing(cal, spans, counted, target_us, strict=True)
 
     # The due instant in force: where elapsed reaches the target if the last running span
     # goes on (the open span now, or the span that was running when the clock stopped).
@@ -505,17 +500,14 @@ def _finish(
     if due_at is None:
         ran_until_stop = c.stop is not None and c.spans and c.spans[-1][1] == c.stop
         if open_from is not None or ran_until_stop:
-            a, b = spans[-1]
-            before = elapsed - cal.elapsed_us(a, b)
-            due_at = cal.add_us(a, target_us - before)
+            due_at = cal.add_us(spans[-1][0], target_us - (elapsed - counted[-1]))
     paused = c.stop is None and open_from is None
     if paused:
         due_at = None
 
     warnings: list[tuple[str, int]] = []
     for spec in target.warnings:
-        threshold = spec.elapsed_at(target_us)
-        at = _crossing(cal, spans, threshold, open_end=None)
+        at = _crossing(cal, spans, counted, spec.elapsed_at(target_us), strict=False)
         if at is not None:
             warnings.append((spec.label, at))
             log.append((at, c.metric, c.cycle, "warning", spec.label, None))
@@ -548,14 +540,24 @@ def _finish(
 
 
 def _crossing(
-    cal: BusinessCalendar, spans: list[tuple[int, int]], threshold: int, open_end: int | None
+    cal: BusinessCalendar,
+    spans: list[tuple[int, int]],
+    counted: list[int],
+    threshold: int,
+    *,
+    strict: bool,
 ) -> int | None:
-    """The instant the running spans accumulate `threshold` of open time (inclusive)."""
+    """The instant the running spans accumulate `threshold` of open time.
+
+    Warnings are crossed on reaching the threshold (inclusive); a breach needs the clock
+    to run past the due instant (`strict`), so a span ending exactly there does not
+    breach, and the crossing moves on to the next span, where it is that span's start.
+    """
     used = 0
-    for a, b in spans:
-        e = cal.elapsed_us(a, b)
+    for (a, b), e in zip(spans, counted, strict=True):
         if used + e >= threshold:
             at = cal.add_us(a, threshold - used)
-            return at if at <= b else None
+            if at < b or (not strict and at <= b):
+                return at
         used += e
     return None
