@@ -204,12 +204,20 @@ class _Run:
         self.log.append((at, metric, n, "start", "", cause))
         return c
 
-    def stop(self, c: _Cycle, at: int, cause: str | None, action: str = "stop") -> None:
+    def stop(
+        self,
+        c: _Cycle,
+        at: int,
+        cause: str | None,
+        action: str = "stop",
+        frozen: tuple[Policy | None, Any, Any] | None = None,
+    ) -> None:
+        """Stop a cycle; it keeps the target in force (`frozen`: the one before a change)."""
         if c.open_from is not None:
             c.spans.append((c.open_from, at))
             c.open_from = None
         c.stop = at
-        c.frozen = (self.policy, self.fields.get("priority"), self.fields.get("tier"))
+        c.frozen = frozen or (self.policy, self.fields.get("priority"), self.fields.get("tier"))
         self.live[c.metric].remove(c)
         self.log.append((at, c.metric, c.cycle, action, "", cause))
 
@@ -217,8 +225,15 @@ class _Run:
         for c in list(self.live.get(metric, ())):
             self.stop(c, at, cause)
 
-    def cancel(self, c: _Cycle, at: int, cause: str | None, why: str) -> None:
-        self.stop(c, at, cause, "cancel")
+    def cancel(
+        self,
+        c: _Cycle,
+        at: int,
+        cause: str | None,
+        why: str,
+        frozen: tuple[Policy | None, Any, Any] | None = None,
+    ) -> None:
+        self.stop(c, at, cause, "cancel", frozen)
         c.cancelled = True
         self.log[-1] = (at, c.metric, c.cycle, "cancel", why, cause)
 
@@ -372,7 +387,8 @@ class _Run:
             if c.stop is not None:
                 continue
             if restart:
-                self.cancel(c, at, cause, f"restarted: {detail}")
+                # The cancelled cycle ran under the target before the change.
+                self.cancel(c, at, cause, f"restarted: {detail}", frozen=before)
                 self.start(c.metric, at, cause)
             else:
                 self.log.append((at, c.metric, c.cycle, "target_change", detail, cause))

@@ -110,6 +110,8 @@ def _clock_text(c: Clock, ev: Evaluation) -> list[str]:
         if a > prev_end:
             out.append(f"  paused   {_hm(prev_end, tz)} -> {_hm(a, tz)}")
         b_end = end if b is None else b
+        if b_end == a:
+            continue  # resumed and stopped at the same instant
         counted = cal.elapsed_us(a, b_end)
         used += counted
         label = "running " if b is not None else "running*"
