@@ -166,7 +166,7 @@ class _Run:
         self.config = config
         self.fields: dict[str, Any] = dict(ticket.fields)
         self.type: str = str(self.fields.get("type") or config.default_type)
-        self.classified_by: ClassificationRule | None = None
+        self.classified_by: ClassificationRule | None = ticket.classified_by
         self.workflow: Workflow | None = None
         self.status: str = ""
         self.category: StatusCategory | None = None

@@ -16,9 +16,12 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slaguard.domain.errors import ErrorDetail, TicketError
+
+if TYPE_CHECKING:
+    from slaguard.domain.policy import ClassificationRule
 
 __all__ = ["KIND_RANK", "TICKET_FIELDS", "Event", "EventKind", "Ticket", "ordered_events"]
 
@@ -111,6 +114,7 @@ class Ticket:
     fields: Mapping[str, Any]
     events: tuple[Event, ...] = ()
     text: str = ""  # subject and description, for classification rules
+    classified_by: ClassificationRule | None = None  # the rule that chose `type`, if any
 
 
 def ordered_events(events: Iterable[Event]) -> list[Event]:

@@ -33,7 +33,7 @@ from pydantic import (
 from slaguard.config.model import error_message, format_loc, validate_model
 from slaguard.domain.calendar import from_us, to_us
 from slaguard.domain.errors import ConfigError, ErrorDetail, LinkError, TicketError
-from slaguard.domain.policy import SlaConfig
+from slaguard.domain.policy import ClassificationRule, SlaConfig
 from slaguard.domain.tickets import TICKET_FIELDS, Event, EventKind, Ticket, ordered_events
 from slaguard.domain.workflow import StatusCategory, Workflow
 
@@ -277,6 +277,7 @@ class _Parser:
         self.errors: list[ErrorDetail] = []
         self.link_errors: list[ErrorDetail] = []
         self.workflow: Workflow | None = None
+        self.classified_by: ClassificationRule | None = None
 
     def error(self, path: str, message: str) -> None:
         self.errors.append(ErrorDetail(path, message))
@@ -337,6 +338,7 @@ class _Parser:
             chosen, why = doc.type, ""
         else:
             chosen, rule = self.config.classify(text, fields)
+            self.classified_by = rule
             why = (
                 f" (chosen by classification rule {rule.name or rule.type!r})"
                 if rule is not None
@@ -562,7 +564,13 @@ def parse_ticket(mapping: Mapping[str, Any], config: SlaConfig) -> Ticket:
             raise TicketError([*p.errors, *p.link_errors])
         raise LinkError(p.link_errors)
     assert doc is not None and ticket_id is not None
-    return Ticket(id=ticket_id, fields=fields, events=tuple(events), text=text)
+    return Ticket(
+        id=ticket_id,
+        fields=fields,
+        events=tuple(events),
+        text=text,
+        classified_by=p.classified_by,
+    )
 
 
 def _mentions_created(mapping: Mapping[str, Any]) -> bool:
