@@ -42,6 +42,7 @@ typecheck: install #: mypy strict on src/
 
 bench: install #: run the benchmarks; they print their figures
 	$(BIN)/python bench/business_time.py
+	$(BIN)/python bench/businesstimedelta_errors.py
 	$(BIN)/python bench/clocks.py
 
 check: lint test #: what CI runs

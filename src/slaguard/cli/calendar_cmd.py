@@ -35,6 +35,8 @@ def parse_instant(text: str, field: str) -> datetime:
 
 
 def load_calendar(config: Path, name: str) -> BusinessCalendar:
+    if not config.exists():
+        raise ConfigError(f"no such file or folder: {config}", "--config")
     mapping = load_mapping(config)
     calendars = mapping.get("calendars")
     if not isinstance(calendars, dict) or not calendars:
@@ -99,5 +101,5 @@ def elapsed(
             "elapsed_seconds": seconds,
             "elapsed": format_duration(seconds),
         },
-        f"{seconds:g}",
+        f"{seconds:.6f}".rstrip("0").rstrip("."),
     )

@@ -42,6 +42,7 @@ on overnight shifts and on holidays that fall on DST days (see the benchmark and
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -131,8 +132,8 @@ class BusinessCalendar:
 
     Build one with `from_config` (the configuration mapping documented in
     docs/calendars.md) or directly. Instances are immutable in meaning; the interval
-    table is a cache widened on demand, so an instance may be shared by threads only
-    with care (the cache swap is atomic, results never differ).
+    table is a cache that only grows, widened under a lock, so an instance may be
+    shared by threads.
     """
 
     def __init__(
@@ -164,6 +165,7 @@ class BusinessCalendar:
             always_open and holidays is None and not self.closed_dates and not self.special_hours
         )
         self._table: _Table | None = None
+        self._lock = threading.Lock()  # guards widening the table, not reading it
 
     # -- construction from configuration --------------------------------------------
 
@@ -388,6 +390,15 @@ class BusinessCalendar:
         t = self._table
         if t is not None and t.lo <= lo and hi < t.hi:
             return t
+        with self._lock:
+            return self._cover(lo, hi)
+
+    def _cover(self, lo: int, hi: int) -> _Table:
+        # Under the lock: tables only ever grow, so a thread's answer never comes from a
+        # table narrower than the one it checked.
+        t = self._table
+        if t is not None and t.lo <= lo and hi < t.hi:
+            return t
         lo_day = from_us(min(lo, hi), self.tz).date() - _ONE_DAY
         hi_day = from_us(max(lo, hi), self.tz).date() + 2 * _ONE_DAY
         if t is None:
@@ -399,8 +410,12 @@ class BusinessCalendar:
         return self._build(first, end)
 
     def _widen(self, *, forward: bool) -> _Table:
-        t = self._table
-        assert t is not None
+        with self._lock:
+            t = self._table
+            assert t is not None
+            return self._widened(t, forward=forward)
+
+    def _widened(self, t: _Table, *, forward: bool) -> _Table:
         span = t.end_day - t.first_day
         if span.days > _MAX_WINDOW_DAYS:
             raise CalendarRangeError(

@@ -98,6 +98,7 @@ class Clock:
     policy: str
     priority: str | None = None  # the priority and tier the target was computed for
     tier: str | None = None
+    next_at: int | None = None  # the next warning or due instant of a running clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -522,11 +523,18 @@ def _finish(
         due_at = None
 
     warnings: list[tuple[str, int]] = []
+    # The next instant something happens to a running clock (a warning, the due
+    # instant): what a timer wheel or a worker waits for.
+    next_at = due_at if breached_at is None and open_from is not None else None
     for spec in target.warnings:
-        at = _crossing(cal, spans, counted, spec.elapsed_at(target_us), strict=False)
+        threshold = spec.elapsed_at(target_us)
+        at = _crossing(cal, spans, counted, threshold, strict=False)
         if at is not None:
             warnings.append((spec.label, at))
             log.append((at, c.metric, c.cycle, "warning", spec.label, None))
+        elif open_from is not None and c.stop is None:
+            upcoming = cal.add_us(open_from, threshold - (elapsed - counted[-1]))
+            next_at = upcoming if next_at is None else min(next_at, upcoming)
     if breached_at is not None:
         log.append((breached_at, c.metric, c.cycle, "breach", "", None))
 
@@ -552,6 +560,7 @@ def _finish(
         policy=policy.name,
         priority=priority,
         tier=tier,
+        next_at=next_at,
     )
 
 

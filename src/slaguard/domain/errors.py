@@ -4,7 +4,11 @@
     ├── ConfigError            invalid configuration; carries every (path, message) found
     ├── TicketError            an invalid ticket or event (unknown priority, bad time, ...)
     │   └── LinkError          a link that would break the link rules (cycle, double duplicate)
-    └── CalendarRangeError     a computation that runs past the calendar's horizon
+    ├── CalendarRangeError     a computation that runs past the calendar's horizon
+    ├── NotFoundError          404: no such record for this tenant (never "forbidden")
+    ├── ConflictError          409: the record exists, or an idempotency key was reused
+    ├── AuthenticationError    401: no, unknown or revoked API key / bad signature
+    └── PermissionDenied       403: the key's role may not do this
 
 Every error names the field at fault in its message (``policies[2].targets.resolution.P5:
 unknown priority``), so that a CLI, an API response or a log line can show it as it is.
@@ -18,10 +22,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "AuthenticationError",
     "CalendarRangeError",
     "ConfigError",
+    "ConflictError",
     "ErrorDetail",
     "LinkError",
+    "NotFoundError",
+    "PermissionDenied",
     "SlaError",
     "TicketError",
 ]
@@ -90,3 +98,23 @@ def _join(prefix: str, path: str) -> str:
     if not path:
         return prefix
     return f"{prefix}{path}" if path.startswith("[") else f"{prefix}.{path}"
+
+
+class NotFoundError(_DetailedError):
+    code = "not_found"
+    http_status = 404
+
+
+class ConflictError(_DetailedError):
+    code = "conflict"
+    http_status = 409
+
+
+class AuthenticationError(SlaError):
+    code = "unauthenticated"
+    http_status = 401
+
+
+class PermissionDenied(SlaError):
+    code = "forbidden"
+    http_status = 403

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 on an embedded SQLite file (default) or PostgreSQL."""

@@ -1,0 +1,180 @@
+"""The schema. Instants are BIGINT UTC epoch microseconds (`*_us`).
+
+Why integers rather than DateTime(timezone=True): the same exact values on SQLite (which
+has no time zone type) and PostgreSQL, no rounding, cheap ordering and arithmetic in
+report SQL, and they are what the domain computes with. The API renders ISO-8601.
+
+Every row belongs to a tenant (`tenant_id`), and every query filters by it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "ApiKeyRow",
+    "Base",
+    "ClockLogRow",
+    "ClockRow",
+    "ConfigVersionRow",
+    "EventRow",
+    "LinkRow",
+    "TenantRow",
+    "TicketRow",
+]
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER keys only
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class TenantRow(Base):
+    __tablename__ = "tenants"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    prefix: Mapped[str] = mapped_column(String(16))  # shown to people, never enough to use
+    created_us: Mapped[int] = mapped_column(BigInteger)
+    revoked_us: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ConfigVersionRow(Base):
+    """A tenant's configuration as accepted, and each calendar's expanded holiday dates."""
+
+    __tablename__ = "config_versions"
+    __table_args__ = (UniqueConstraint("tenant_id", "version"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    created_us: Mapped[int] = mapped_column(BigInteger)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    holidays: Mapped[dict[str, Any]] = mapped_column(JSON)  # calendar -> ["YYYY-MM-DD", ...]
+    source_text: Mapped[str | None] = mapped_column(Text)
+
+
+class TicketRow(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "external_id"),
+        Index("ix_tickets_tenant_state", "tenant_id", "sla_state", "id"),
+        Index("ix_tickets_tenant_team", "tenant_id", "team", "id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(40), default="api")
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)  # ticket fields as received
+    type: Mapped[str | None] = mapped_column(String(60))
+    status: Mapped[str | None] = mapped_column(String(60))
+    priority: Mapped[str | None] = mapped_column(String(4))
+    team: Mapped[str | None] = mapped_column(String(200))
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    policy: Mapped[str | None] = mapped_column(String(200))
+    sla_state: Mapped[str | None] = mapped_column(String(20))  # the worst clock state
+    config_version: Mapped[int] = mapped_column(Integer)
+    created_us: Mapped[int] = mapped_column(BigInteger)
+    updated_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class EventRow(Base):
+    """Append-only ticket history. `key` is the idempotency key, unique per tenant."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "key"),
+        Index("ix_events_ticket", "ticket_id", "occurred_us"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    occurred_us: Mapped[int] = mapped_column(BigInteger)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class ClockRow(Base):
+    """One clock instance as last computed; `next_us` is when something next happens to it."""
+
+    __tablename__ = "clocks"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "metric", "cycle"),
+        Index("ix_clocks_next", "next_us"),
+        Index("ix_clocks_tenant_state", "tenant_id", "state"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(60))
+    cycle: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20))
+    policy: Mapped[str] = mapped_column(String(200))
+    target_us: Mapped[int] = mapped_column(BigInteger)
+    started_us: Mapped[int] = mapped_column(BigInteger)
+    due_us: Mapped[int | None] = mapped_column(BigInteger)
+    stopped_us: Mapped[int | None] = mapped_column(BigInteger)
+    breached_us: Mapped[int | None] = mapped_column(BigInteger)
+    elapsed_us: Mapped[int] = mapped_column(BigInteger)
+    warnings: Mapped[list[Any]] = mapped_column(JSON)
+    next_us: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ClockLogRow(Base):
+    """The clock-event log: start, pause, resume, target change, warning, breach, met, cancel."""
+
+    __tablename__ = "clock_log"
+    __table_args__ = (Index("ix_clock_log_ticket", "ticket_id", "at_us"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    at_us: Mapped[int] = mapped_column(BigInteger)
+    metric: Mapped[str] = mapped_column(String(60))
+    cycle: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    cause: Mapped[str | None] = mapped_column(String(200))
+
+
+class LinkRow(Base):
+    """duplicate_of and caused_by links between a tenant's tickets (by external id)."""
+
+    __tablename__ = "links"
+    __table_args__ = (UniqueConstraint("tenant_id", "ticket", "kind", "other"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    ticket: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    other: Mapped[str] = mapped_column(String(200))
