@@ -1,0 +1,125 @@
+"""Configuration versions: validate, freeze holidays, store, and load for evaluation.
+
+Each accepted configuration is a new version. Public holidays are expanded when the
+version is stored (for the years around it) and kept with it, so that upgrading the
+`holidays` package never moves a deadline that was already computed: a stored version
+is evaluated with its stored dates, never with the package's current tables.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from slaguard.app.services import Services
+from slaguard.config.model import parse_config
+from slaguard.db.tables import ConfigVersionRow
+from slaguard.domain.calendar import from_us
+from slaguard.domain.errors import NotFoundError
+from slaguard.domain.policy import SlaConfig
+from slaguard.domain.public_holidays import CountryHolidays
+
+__all__ = ["FROZEN_YEARS", "apply_config", "config_version", "frozen_mapping", "sla_config"]
+
+# Holidays are frozen for this many years either side of the year a version is stored.
+FROZEN_YEARS = 10
+
+
+def expand_holidays(mapping: Mapping[str, Any], year: int) -> dict[str, list[str]]:
+    """calendar name -> ISO dates of its country's public holidays around `year`."""
+    out: dict[str, list[str]] = {}
+    for name, cal in (mapping.get("calendars") or {}).items():
+        hol = (cal or {}).get("holidays") or {}
+        country = hol.get("country")
+        if not country:
+            continue
+        source = CountryHolidays(str(country), hol.get("subdivision"))
+        days: set[date] = set()
+        for y in range(year - FROZEN_YEARS, year + FROZEN_YEARS + 1):
+            days |= source(y)
+        out[str(name)] = sorted(d.isoformat() for d in days)
+    return out
+
+
+def frozen_mapping(
+    document: Mapping[str, Any], holidays: Mapping[str, list[str]]
+) -> dict[str, Any]:
+    """The document with each calendar's country holidays replaced by the stored dates."""
+    doc = copy.deepcopy(dict(document))
+    for name, dates in holidays.items():
+        hol = doc["calendars"][name]["holidays"]
+        hol.pop("country", None)
+        hol.pop("subdivision", None)
+        hol["dates"] = sorted({*map(str, hol.get("dates") or []), *dates})
+    return doc
+
+
+def apply_config(
+    svc: Services, *, tenant_id: int, document: Mapping[str, Any], source_text: str | None = None
+) -> int:
+    """Validate and store a new version; returns its number. Nothing is stored if invalid."""
+    parse_config(document)  # raises ConfigError naming every bad path
+    year = from_us(svc.clock()).year
+    holidays = expand_holidays(document, year)
+    config = parse_config(frozen_mapping(document, holidays))
+    with svc.writing() as s:
+        latest = s.scalar(
+            select(func.max(ConfigVersionRow.version)).where(
+                ConfigVersionRow.tenant_id == tenant_id
+            )
+        )
+        version = (latest or 0) + 1
+        s.add(
+            ConfigVersionRow(
+                tenant_id=tenant_id,
+                version=version,
+                created_us=svc.clock(),
+                document=dict(document),
+                holidays=holidays,
+                source_text=source_text,
+            )
+        )
+    svc.configs.put((tenant_id, version), config)
+    return version
+
+
+def config_version(
+    svc: Services, *, tenant_id: int, version: int | None = None
+) -> ConfigVersionRow:
+    """A stored version (the latest when `version` is None)."""
+    with svc.reading() as s:
+        q = select(ConfigVersionRow).where(ConfigVersionRow.tenant_id == tenant_id)
+        q = (
+            q.where(ConfigVersionRow.version == version)
+            if version is not None
+            else q.order_by(ConfigVersionRow.version.desc()).limit(1)
+        )
+        row = s.scalars(q).first()
+    if row is None:
+        what = f"version {version}" if version is not None else "configuration"
+        raise NotFoundError(f"no {what} for this tenant: PUT /api/v1/config first", "config")
+    return row
+
+
+def sla_config(svc: Services, *, tenant_id: int, version: int) -> SlaConfig:
+    """The parsed configuration of a stored version (cached: versions never change)."""
+    found = svc.configs.get((tenant_id, version))
+    if found is not None:
+        return found
+    row = config_version(svc, tenant_id=tenant_id, version=version)
+    config = parse_config(frozen_mapping(row.document, row.holidays))
+    svc.configs.put((tenant_id, version), config)
+    return config
+
+
+def latest_version(svc: Services, *, tenant_id: int) -> int | None:
+    with svc.reading() as s:
+        return s.scalar(
+            select(func.max(ConfigVersionRow.version)).where(
+                ConfigVersionRow.tenant_id == tenant_id
+            )
+        )

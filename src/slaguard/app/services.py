@@ -1,0 +1,80 @@
+"""The composition the use cases run in: database engines, the clock, configuration cache.
+
+Built once per process by `slaguard.bootstrap.build_services`; nothing here is created at
+import. Each use case opens one transaction (`writing()` or `reading()`) and commits once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from slaguard.domain.calendar import to_us
+from slaguard.domain.policy import SlaConfig
+
+__all__ = ["ConfigCache", "Services", "system_clock"]
+
+
+def system_clock() -> int:
+    """Now, as UTC epoch microseconds: the one place the service reads the wall clock."""
+    return to_us(datetime.now(UTC))
+
+
+class ConfigCache:
+    """Parsed configurations by (tenant, version): versions never change once stored."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._items: OrderedDict[tuple[int, int], SlaConfig] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, int]) -> SlaConfig | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[int, int], config: SlaConfig) -> None:
+        with self._lock:
+            self._items[key] = config
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+@dataclass
+class Services:
+    engine: Engine
+    write_engine: Engine
+    clock: Callable[[], int] = system_clock
+    configs: ConfigCache = field(default_factory=ConfigCache)
+    is_sqlite: bool = False
+    # SQLite has one writer at a time; in one process, queue writers here rather than
+    # letting them spin on the database lock.
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """One write transaction: committed when the block ends, rolled back on error."""
+        lock = self.write_lock if self.is_sqlite else None
+        if lock is not None:
+            lock.acquire()
+        try:
+            with Session(self.write_engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        finally:
+            if lock is not None:
+                lock.release()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session

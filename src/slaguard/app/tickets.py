@@ -1,0 +1,504 @@
+"""Tickets and their events: create, append (idempotently), read, list, evaluate.
+
+Writing an event and recomputing that ticket's clocks happen in one transaction, so a
+crash loses nothing that was acknowledged and nothing half-written is ever visible.
+Every event is stored with an idempotency key, unique per tenant: the caller's `id`, or
+for an event sent without one, a hash of its content (the same event sent twice is then
+stored once too). A key seen again with the same content returns the stored event; with
+different content it is a conflict naming the field.
+
+The ticket's events are kept as the documents received (each with its key as `id`) and
+re-validated as a whole whenever one is added, so a late event is placed in time order
+and the clocks are recomputed from scratch: the result never depends on arrival order.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, delete, exists, or_, select
+from sqlalchemy.orm import Session
+
+from slaguard.app.configs import latest_version, sla_config
+from slaguard.app.services import Services
+from slaguard.app.tenants import Principal, Role, require
+from slaguard.db.tables import ClockLogRow, ClockRow, EventRow, LinkRow, TicketRow
+from slaguard.domain.engine import Evaluation, evaluate_us
+from slaguard.domain.errors import (
+    ConflictError,
+    ErrorDetail,
+    LinkError,
+    NotFoundError,
+    TicketError,
+)
+from slaguard.domain.links import CAUSED_BY, DUPLICATE_OF, LinkGraph
+from slaguard.domain.policy import SlaConfig
+from slaguard.domain.states import ClockState
+from slaguard.domain.tickets import Ticket
+from slaguard.schemas.ticket import parse_ticket
+
+__all__ = [
+    "AppendResult",
+    "StoredEvent",
+    "add_events",
+    "create_ticket",
+    "evaluate_ticket",
+    "get_ticket",
+    "list_tickets",
+]
+
+# Worst first: the state a ticket shows in lists is its worst clock's.
+_SEVERITY = [
+    ClockState.BREACHED,
+    ClockState.RUNNING,
+    ClockState.PAUSED,
+    ClockState.BREACHED_MET,
+    ClockState.MET,
+    ClockState.CANCELLED,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    key: str
+    document: dict[str, Any]
+    created: bool  # False when the key was already stored (an idempotent repeat)
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    ticket: dict[str, Any]
+    events: list[StoredEvent] = field(default_factory=list)
+
+    @property
+    def any_created(self) -> bool:
+        return any(e.created for e in self.events)
+
+
+# ---------------------------------------------------------------------------------------
+# keys and documents
+# ---------------------------------------------------------------------------------------
+
+
+def _canonical(doc: Mapping[str, Any]) -> str:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _keyed(ticket_id: str, doc: Any, index: int) -> dict[str, Any]:
+    if not isinstance(doc, Mapping):
+        raise TicketError(
+            f"an event is a JSON object, got {type(doc).__name__}", f"events[{index}]"
+        )
+    out = dict(doc)
+    key = out.get("id")
+    if key is None:
+        digest = hashlib.sha256(f"{ticket_id}\n{_canonical(out)}".encode()).hexdigest()
+        out["id"] = f"h:{digest[:40]}"
+    elif not isinstance(key, str) or not key.strip() or len(key) > 200:
+        raise TicketError(
+            "an event id is a non-empty string of at most 200 characters", f"events[{index}].id"
+        )
+    return out
+
+
+def _ticket_fields(document: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in document.items() if k != "events"}
+
+
+def ticket_view(row: TicketRow) -> dict[str, Any]:
+    from slaguard.domain.calendar import from_us
+
+    return {
+        "id": row.external_id,
+        "source": row.source,
+        "type": row.type,
+        "status": row.status,
+        "priority": row.priority,
+        "team": row.team,
+        "assignee": row.assignee,
+        "policy": row.policy,
+        "sla_state": row.sla_state,
+        "config_version": row.config_version,
+        "created_at": from_us(row.created_us).isoformat(),
+        "updated_at": from_us(row.updated_us).isoformat(),
+        "fields": row.document,
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# create and append
+# ---------------------------------------------------------------------------------------
+
+
+def create_ticket(
+    svc: Services, *, principal: Principal, document: Mapping[str, Any], source: str = "api"
+) -> AppendResult:
+    """A new ticket with its optional events, pinned to the current configuration."""
+    require(principal, Role.AGENT)
+    if not isinstance(document, Mapping):
+        raise TicketError("a ticket is a JSON object")
+    external_id = document.get("id")
+    if not isinstance(external_id, str) or not external_id.strip() or len(external_id) > 200:
+        raise TicketError("required: the ticket's id, a string of 1-200 characters", "id")
+    raw_events = document.get("events") or []
+    if not isinstance(raw_events, list):
+        raise TicketError("expected a list of events", "events")
+    docs = _dedupe_batch([_keyed(external_id, d, i) for i, d in enumerate(raw_events)])
+    version = latest_version(svc, tenant_id=principal.tenant_id)
+    if version is None:
+        raise ConflictError("this tenant has no configuration yet: PUT /api/v1/config first")
+    config = sla_config(svc, tenant_id=principal.tenant_id, version=version)
+    fields = _ticket_fields(document)
+    with svc.writing() as s:
+        if _ticket_row(s, principal.tenant_id, external_id) is not None:
+            raise ConflictError(f"ticket {external_id!r} already exists", "id")
+        _check_keys_unused(s, principal.tenant_id, docs, ticket_pk=None)
+        ticket = _parse(fields, docs, config, first_new=0)
+        _check_links(s, principal.tenant_id, external_id, docs, 0)
+        now = svc.clock()
+        row = TicketRow(
+            tenant_id=principal.tenant_id,
+            external_id=external_id,
+            source=source,
+            document=fields,
+            config_version=version,
+            created_us=min((e.at for e in ticket.events), default=now),
+            updated_us=now,
+        )
+        s.add(row)
+        s.flush()
+        _insert_events(s, row, docs, ticket, now)
+        _recompute(s, row, ticket, config, now)
+        view = ticket_view(row)
+    return AppendResult(view, [StoredEvent(d["id"], d, True) for d in docs])
+
+
+def add_events(
+    svc: Services, *, principal: Principal, ticket_id: str, events: Sequence[Any]
+) -> AppendResult:
+    """Append events to a ticket (idempotently) and recompute its clocks."""
+    require(principal, Role.AGENT)
+    if not events:
+        raise TicketError("expected at least one event", "events")
+    docs = _dedupe_batch([_keyed(ticket_id, d, i) for i, d in enumerate(events)])
+    with svc.writing() as s:
+        row = _ticket_row(s, principal.tenant_id, ticket_id, lock=True)
+        if row is None:
+            raise NotFoundError(f"no ticket {ticket_id!r}", "ticket")
+        stored = _check_keys_unused(s, principal.tenant_id, docs, ticket_pk=row.id)
+        new = [d for d in docs if d["id"] not in stored]
+        results = [
+            StoredEvent(d["id"], stored.get(d["id"], d), d["id"] not in stored) for d in docs
+        ]
+        if not new:
+            return AppendResult(ticket_view(row), results)
+        config = sla_config(svc, tenant_id=principal.tenant_id, version=row.config_version)
+        history = list(
+            s.scalars(
+                select(EventRow.data).where(EventRow.ticket_id == row.id).order_by(EventRow.id)
+            )
+        )
+        ticket = _parse(row.document, [*history, *new], config, first_new=len(history))
+        _check_links(s, principal.tenant_id, ticket_id, new, 0)
+        now = svc.clock()
+        _insert_events(s, row, new, ticket, now)
+        _recompute(s, row, ticket, config, now)
+        row.updated_us = now
+        return AppendResult(ticket_view(row), results)
+
+
+def _dedupe_batch(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One copy of each key within a batch; the same key with other content is refused."""
+    seen: dict[str, tuple[int, str]] = {}
+    out: list[dict[str, Any]] = []
+    errors: list[ErrorDetail] = []
+    for i, d in enumerate(docs):
+        canon = _canonical(d)
+        prior = seen.get(d["id"])
+        if prior is None:
+            seen[d["id"]] = (i, canon)
+            out.append(d)
+        elif prior[1] != canon:
+            errors.append(
+                ErrorDetail(
+                    f"events[{i}].id",
+                    f"{d['id']!r} is used by events[{prior[0]}] with different content",
+                )
+            )
+    if errors:
+        raise ConflictError(errors)
+    return out
+
+
+def _check_keys_unused(
+    s: Session, tenant_id: int, docs: list[dict[str, Any]], ticket_pk: int | None
+) -> dict[str, dict[str, Any]]:
+    """Keys already stored (key -> stored document) when they are exact repeats;
+    a conflict for a key stored with other content or on another ticket."""
+    if not docs:
+        return {}
+    rows = s.execute(
+        select(EventRow.key, EventRow.ticket_id, EventRow.data).where(
+            EventRow.tenant_id == tenant_id, EventRow.key.in_([d["id"] for d in docs])
+        )
+    ).all()
+    by_key = {r.key: r for r in rows}
+    repeats: dict[str, dict[str, Any]] = {}
+    errors: list[ErrorDetail] = []
+    for i, d in enumerate(docs):
+        r = by_key.get(d["id"])
+        if r is None:
+            continue
+        if r.ticket_id != ticket_pk:
+            errors.append(
+                ErrorDetail(f"events[{i}].id", f"{d['id']!r} is already used by another ticket")
+            )
+        elif _canonical(r.data) != _canonical(d):
+            errors.append(
+                ErrorDetail(
+                    f"events[{i}].id",
+                    f"{d['id']!r} was already stored with different content",
+                )
+            )
+        else:
+            repeats[d["id"]] = r.data
+    if errors:
+        raise ConflictError(errors)
+    return repeats
+
+
+def _parse(
+    fields: Mapping[str, Any], docs: list[dict[str, Any]], config: SlaConfig, first_new: int
+) -> Ticket:
+    """The whole ticket validated; paths of new events renumbered as the caller sent them."""
+    try:
+        return parse_ticket({**fields, "events": docs}, config)
+    except TicketError as exc:
+        details = [_renumber(d, first_new) for d in exc.details]
+        raise type(exc)(details) from None
+
+
+def _renumber(d: ErrorDetail, first_new: int) -> ErrorDetail:
+    if first_new and d.path.startswith("events["):
+        idx, _, rest = d.path[len("events[") :].partition("]")
+        if idx.isdigit():
+            n = int(idx)
+            where = f"events[{n - first_new}]" if n >= first_new else f"stored event {n}"
+            return ErrorDetail(where + rest, d.message)
+    return d
+
+
+def _check_links(
+    s: Session, tenant_id: int, ticket_id: str, docs: list[dict[str, Any]], offset: int
+) -> None:
+    """Links name existing tickets of the tenant and keep the link rules across tickets."""
+    links = [
+        (i, DUPLICATE_OF if d.get("type") == "duplicate_of" else CAUSED_BY, d)
+        for i, d in enumerate(docs, offset)
+        if d.get("type") in ("duplicate_of", "caused_by")
+    ]
+    if not links:
+        return
+    graph = LinkGraph.of(
+        (r.ticket, r.kind, r.other)
+        for r in s.execute(
+            select(LinkRow.ticket, LinkRow.kind, LinkRow.other).where(
+                LinkRow.tenant_id == tenant_id
+            )
+        )
+    )
+    for i, kind, d in links:
+        field_name = "original" if kind == DUPLICATE_OF else "cause"
+        other = str(d.get(field_name))
+        path = f"events[{i}].{field_name}"
+        if _ticket_row(s, tenant_id, other) is None:
+            raise LinkError(f"no ticket {other!r} in this tenant", path)
+        graph.add(ticket_id, kind, other, path)
+        s.add(LinkRow(tenant_id=tenant_id, ticket=ticket_id, kind=kind, other=other))
+
+
+def _insert_events(
+    s: Session, row: TicketRow, docs: list[dict[str, Any]], ticket: Ticket, now: int
+) -> None:
+    at = {e.id: e.at for e in ticket.events if e.id is not None}
+    for d in docs:
+        s.add(
+            EventRow(
+                tenant_id=row.tenant_id,
+                ticket_id=row.id,
+                key=d["id"],
+                kind=str(d.get("type")),
+                occurred_us=at.get(d["id"], now),
+                data=d,
+                received_us=now,
+            )
+        )
+
+
+def _recompute(s: Session, row: TicketRow, ticket: Ticket, config: SlaConfig, now: int) -> None:
+    """Replace the ticket's materialised clocks and clock log with a fresh evaluation."""
+    ev = evaluate_us(ticket, config, now)
+    s.execute(delete(ClockRow).where(ClockRow.ticket_id == row.id))
+    s.execute(delete(ClockLogRow).where(ClockLogRow.ticket_id == row.id))
+    s.add_all(
+        ClockRow(
+            tenant_id=row.tenant_id,
+            ticket_id=row.id,
+            metric=c.metric,
+            cycle=c.cycle,
+            state=c.state.value,
+            policy=c.policy,
+            target_us=c.target_us,
+            started_us=c.started_at,
+            due_us=c.due_at,
+            stopped_us=c.stopped_at,
+            breached_us=c.breached_at,
+            elapsed_us=c.elapsed_us,
+            warnings=[[label, at] for label, at in c.warnings],
+            next_us=c.next_at,
+        )
+        for c in ev.clocks
+    )
+    s.add_all(
+        ClockLogRow(
+            tenant_id=row.tenant_id,
+            ticket_id=row.id,
+            at_us=at,
+            metric=metric,
+            cycle=cycle,
+            action=action,
+            detail=detail[:300],
+            cause=cause,
+        )
+        for at, metric, cycle, action, detail, cause in ev.raw_log
+    )
+    fields = ev.fields
+    row.type = ev.type
+    row.status = ev.status
+    row.priority = fields.get("priority")
+    row.team = fields.get("team")
+    row.assignee = fields.get("assignee")
+    row.policy = ev.policy.name if ev.policy is not None else None
+    states = {c.state for c in ev.clocks}
+    row.sla_state = next((st.value for st in _SEVERITY if st in states), None)
+
+
+# ---------------------------------------------------------------------------------------
+# reading
+# ---------------------------------------------------------------------------------------
+
+
+def _ticket_row(
+    s: Session, tenant_id: int, external_id: str, *, lock: bool = False
+) -> TicketRow | None:
+    q = select(TicketRow).where(
+        TicketRow.tenant_id == tenant_id, TicketRow.external_id == external_id
+    )
+    if lock:
+        q = q.with_for_update()  # serialises writers of one ticket on PostgreSQL
+    return s.scalars(q).first()
+
+
+def get_ticket(svc: Services, *, principal: Principal, ticket_id: str) -> dict[str, Any]:
+    with svc.reading() as s:
+        row = _ticket_row(s, principal.tenant_id, ticket_id)
+        if row is None:
+            raise NotFoundError(f"no ticket {ticket_id!r}", "ticket")
+        view = ticket_view(row)
+        view["events"] = list(
+            s.scalars(
+                select(EventRow.data)
+                .where(EventRow.ticket_id == row.id)
+                .order_by(EventRow.occurred_us, EventRow.id)
+            )
+        )
+    return view
+
+
+def evaluate_ticket(
+    svc: Services, *, principal: Principal, ticket_id: str, at: int | None = None
+) -> tuple[Evaluation, SlaConfig]:
+    """The ticket's clocks as of `at` (default now), from its stored events."""
+    with svc.reading() as s:
+        row = _ticket_row(s, principal.tenant_id, ticket_id)
+        if row is None:
+            raise NotFoundError(f"no ticket {ticket_id!r}", "ticket")
+        docs = list(
+            s.scalars(
+                select(EventRow.data).where(EventRow.ticket_id == row.id).order_by(EventRow.id)
+            )
+        )
+        fields, version = row.document, row.config_version
+    config = sla_config(svc, tenant_id=principal.tenant_id, version=version)
+    ticket = parse_ticket({**fields, "events": docs}, config)
+    return evaluate_us(ticket, config, svc.clock() if at is None else at), config
+
+
+def _cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
+
+
+def _from_cursor(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return int(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise TicketError("not a cursor returned by this API", "cursor") from None
+
+
+def list_tickets(
+    svc: Services,
+    *,
+    principal: Principal,
+    state: str | None = None,
+    team: str | None = None,
+    priority: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of tickets in id order, filtered; the cursor continues after the last one."""
+    if not 1 <= limit <= 500:
+        raise TicketError("limit must be between 1 and 500", "limit")
+    q: Select[tuple[TicketRow]] = select(TicketRow).where(
+        TicketRow.tenant_id == principal.tenant_id
+    )
+    if state is not None:
+        try:
+            wanted = ClockState(state)
+        except ValueError:
+            known = ", ".join(s.value for s in ClockState)
+            raise TicketError(f"unknown state {state!r} (one of {known})", "state") from None
+        now = svc.clock()
+        if wanted is ClockState.BREACHED:
+            # Breached now, whether or not anything was written since the due instant passed.
+            q = q.where(
+                exists().where(
+                    ClockRow.ticket_id == TicketRow.id,
+                    or_(
+                        ClockRow.state == ClockState.BREACHED.value,
+                        (ClockRow.state == ClockState.RUNNING.value) & (ClockRow.due_us < now),
+                    ),
+                )
+            )
+        else:
+            q = q.where(TicketRow.sla_state == wanted.value)
+    if team is not None:
+        q = q.where(TicketRow.team == team)
+    if priority is not None:
+        q = q.where(TicketRow.priority == priority)
+    if status is not None:
+        q = q.where(TicketRow.status == status)
+    if cursor:
+        q = q.where(TicketRow.id > _from_cursor(cursor))
+    q = q.order_by(TicketRow.id).limit(limit + 1)
+    with svc.reading() as s:
+        rows = list(s.scalars(q))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return [ticket_view(r) for r in rows], (_cursor(rows[-1].id) if more and rows else None)
