@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from slaguard.domain.calendar import BusinessCalendar, to_us
 from slaguard.domain.policy import (
@@ -79,9 +79,12 @@ class ClockLogEntry:
     cause: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Clock:
-    """One clock instance as of the evaluation instant. Instants are UTC epoch microseconds."""
+class Clock(NamedTuple):
+    """One clock instance as of the evaluation instant. Instants are UTC epoch microseconds.
+
+    A NamedTuple rather than a frozen dataclass: equally immutable, and several times
+    cheaper to build, which matters when a million tickets are evaluated.
+    """
 
     metric: str
     cycle: int
@@ -172,7 +175,7 @@ class _Run:
         self.status: str = ""
         self.category: StatusCategory | None = None
         self.policy: Policy | None = None
-        self.milestones: list[tuple[str, Target]] = []
+        self.milestones: tuple[Target, ...] = ()
         self.cycles: list[_Cycle] = []
         self.live: dict[str, list[_Cycle]] = {}  # running cycles per metric, oldest first
         self.counts: dict[str, int] = {}
@@ -187,11 +190,10 @@ class _Run:
     def set_policy(self, policy: Policy | None) -> None:
         if policy is not self.policy:
             self.policy = policy
-            targets = policy.targets.values() if policy is not None else ()
-            self.milestones = [(t.metric, t) for t in targets if t.start is not None]
+            self.milestones = policy.milestones if policy is not None else ()
             # Only pause conditions other than "the status category is paused" need the
             # per-metric cache; the default is one comparison.
-            self.custom_pause = any(t.pause != PAUSE_WITH_STATUS for t in targets)
+            self.custom_pause = policy.custom_pause if policy is not None else False
         self.paused_cache.clear()
 
     def start(self, metric: str, at: int, cause: str | None) -> _Cycle:
@@ -408,7 +410,8 @@ class _Run:
     def _milestones(self, event_kind: str, at: int, cause: str) -> None:
         if self.merged:
             return
-        for name, target in self.milestones:
+        for target in self.milestones:
+            name = target.metric
             assert target.start is not None and target.stop is not None
             if self.live.get(name):
                 if target.stop.holds(event_kind, self.status, self.category, self.fields):
@@ -509,7 +512,9 @@ def _finish(
     # Open time of each running span, computed once; everything below reuses it.
     counted = [cal.elapsed_us(a, b) for a, b in spans]
     elapsed = sum(counted)
-    breached_at = _crossing(cal, spans, counted, target_us, strict=True)
+    breached_at = (
+        _crossing(cal, spans, counted, target_us, strict=True) if elapsed >= target_us else None
+    )
 
     # The due instant in force: where elapsed reaches the target if the last running span
     # goes on (the open span now, or the span that was running when the clock stopped).
@@ -528,7 +533,8 @@ def _finish(
     next_at = due_at if breached_at is None and open_from is not None else None
     for spec in target.warnings:
         threshold = spec.elapsed_at(target_us)
-        at = _crossing(cal, spans, counted, threshold, strict=False)
+        crossed = elapsed >= threshold
+        at = _crossing(cal, spans, counted, threshold, strict=False) if crossed else None
         if at is not None:
             warnings.append((spec.label, at))
             log.append((at, c.metric, c.cycle, "warning", spec.label, None))

@@ -42,6 +42,13 @@ def _norm(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
+def _member(value: Any, wanted: frozenset[Any]) -> bool:
+    try:
+        return _norm(value) in wanted
+    except TypeError:  # an unhashable custom field value (an object) equals no scalar
+        return False
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     """Field -> accepted values; every field must accept (an empty Match fits all).
@@ -51,27 +58,36 @@ class Match:
     """
 
     conditions: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    # field -> the accepted values normalised once (matching runs on every field change)
+    _accepted: tuple[tuple[str, frozenset[Any]], ...] = field(
+        default=(), init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        accepted = tuple(
+            (name, frozenset(_norm(v) for v in values)) for name, values in self.conditions.items()
+        )
+        object.__setattr__(self, "_accepted", accepted)
 
     def fits(self, fields: Mapping[str, Any]) -> bool:
-        return all(self._accepts(name, fields) for name in self.conditions)
+        for name, wanted in self._accepted:
+            value = fields.get(name)
+            if value is None:
+                return False
+            if isinstance(value, list | tuple | set | frozenset):
+                if not any(_member(v, wanted) for v in value):
+                    return False
+            elif not _member(value, wanted):
+                return False
+        return True
 
     def misses(self, fields: Mapping[str, Any]) -> list[str]:
         """The conditions that do not accept, written for people."""
         return [
             f"{name} is {fields.get(name)!r}, not one of {list(self.conditions[name])}"
             for name in self.conditions
-            if not self._accepts(name, fields)
+            if not Match({name: self.conditions[name]}).fits(fields)
         ]
-
-    def _accepts(self, name: str, fields: Mapping[str, Any]) -> bool:
-        accepted = self.conditions[name]
-        value = fields.get(name)
-        if value is None:
-            return False
-        if isinstance(value, list | tuple | set | frozenset):
-            wanted = {_norm(v) for v in accepted}
-            return any(_norm(v) in wanted for v in value)
-        return any(_norm(value) == _norm(v) for v in accepted)
 
     def describe(self) -> str:
         if not self.conditions:
@@ -188,6 +204,15 @@ class Policy:
     tier_multipliers: Mapping[str, float] = field(default_factory=dict)
     on_change: OnChange = OnChange.RECOMPUTE
     version: int = 1
+    # Derived once: the milestone targets, and whether any target pauses other than
+    # with the ticket's paused statuses (the engine's fast path when none does).
+    milestones: tuple[Target, ...] = field(default=(), init=False, compare=False, repr=False)
+    custom_pause: bool = field(default=False, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        targets = self.targets.values()
+        object.__setattr__(self, "milestones", tuple(t for t in targets if t.start is not None))
+        object.__setattr__(self, "custom_pause", any(t.pause != PAUSE_WITH_STATUS for t in targets))
 
     def target_us(self, metric: str, priority: str | None, tier: str | None) -> int | None:
         """The target for a ticket of this priority and tier, or None if none is promised."""
