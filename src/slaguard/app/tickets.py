@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, or_, select
+from sqlalchemy import Select, delete, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
 from slaguard.app.configs import latest_version, sla_config
@@ -325,58 +325,75 @@ def _check_links(
 def _insert_events(
     s: Session, row: TicketRow, docs: list[dict[str, Any]], ticket: Ticket, now: int
 ) -> None:
+    if not docs:
+        return
     at = {e.id: e.at for e in ticket.events if e.id is not None}
-    for d in docs:
-        s.add(
-            EventRow(
-                tenant_id=row.tenant_id,
-                ticket_id=row.id,
-                key=d["id"],
-                kind=str(d.get("type")),
-                occurred_us=at.get(d["id"], now),
-                data=d,
-                received_us=now,
-            )
-        )
+    s.execute(
+        insert(EventRow),
+        [
+            {
+                "tenant_id": row.tenant_id,
+                "ticket_id": row.id,
+                "key": d["id"],
+                "kind": str(d.get("type")),
+                "occurred_us": at.get(d["id"], now),
+                "data": d,
+                "received_us": now,
+            }
+            for d in docs
+        ],
+    )
 
 
 def _recompute(s: Session, row: TicketRow, ticket: Ticket, config: SlaConfig, now: int) -> None:
-    """Replace the ticket's materialised clocks and clock log with a fresh evaluation."""
+    """Replace the ticket's materialised clocks and clock log with a fresh evaluation.
+
+    Core statements with executemany rather than ORM objects: this runs for every
+    event written, and the rows are derived data with no identity to track.
+    """
     ev = evaluate_us(ticket, config, now)
     s.execute(delete(ClockRow).where(ClockRow.ticket_id == row.id))
     s.execute(delete(ClockLogRow).where(ClockLogRow.ticket_id == row.id))
-    s.add_all(
-        ClockRow(
-            tenant_id=row.tenant_id,
-            ticket_id=row.id,
-            metric=c.metric,
-            cycle=c.cycle,
-            state=c.state.value,
-            policy=c.policy,
-            target_us=c.target_us,
-            started_us=c.started_at,
-            due_us=c.due_at,
-            stopped_us=c.stopped_at,
-            breached_us=c.breached_at,
-            elapsed_us=c.elapsed_us,
-            warnings=[[label, at] for label, at in c.warnings],
-            next_us=c.next_at,
+    if ev.clocks:
+        s.execute(
+            insert(ClockRow),
+            [
+                {
+                    "tenant_id": row.tenant_id,
+                    "ticket_id": row.id,
+                    "metric": c.metric,
+                    "cycle": c.cycle,
+                    "state": c.state.value,
+                    "policy": c.policy,
+                    "target_us": c.target_us,
+                    "started_us": c.started_at,
+                    "due_us": c.due_at,
+                    "stopped_us": c.stopped_at,
+                    "breached_us": c.breached_at,
+                    "elapsed_us": c.elapsed_us,
+                    "warnings": [[label, at] for label, at in c.warnings],
+                    "next_us": c.next_at,
+                }
+                for c in ev.clocks
+            ],
         )
-        for c in ev.clocks
-    )
-    s.add_all(
-        ClockLogRow(
-            tenant_id=row.tenant_id,
-            ticket_id=row.id,
-            at_us=at,
-            metric=metric,
-            cycle=cycle,
-            action=action,
-            detail=detail[:300],
-            cause=cause,
+    if ev.raw_log:
+        s.execute(
+            insert(ClockLogRow),
+            [
+                {
+                    "tenant_id": row.tenant_id,
+                    "ticket_id": row.id,
+                    "at_us": at,
+                    "metric": metric,
+                    "cycle": cycle,
+                    "action": action,
+                    "detail": detail[:300],
+                    "cause": cause,
+                }
+                for at, metric, cycle, action, detail, cause in ev.raw_log
+            ],
         )
-        for at, metric, cycle, action, detail, cause in ev.raw_log
-    )
     fields = ev.fields
     row.type = ev.type
     row.status = ev.status
