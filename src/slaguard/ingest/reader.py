@@ -113,7 +113,7 @@ class Node:
 
     def __init__(self, data: Any, path: str = "") -> None:
         if not isinstance(data, dict):
-            what = f"{path} must be" if path else "the body must be"
+            what = "expected" if path else "the body must be"
             raise WebhookPayloadError(path, f"{what} a JSON object, got {_kind(data)}")
         self.data: Mapping[str, Any] = data
         self.path = path

@@ -48,7 +48,7 @@ ZENDESK_SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
 ZENDESK_TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
 ZENDESK_MAX_SKEW = timedelta(minutes=5)
 JIRA_SIGNATURE_HEADER = "X-Hub-Signature"
-FRESHDESK_SECRET_HEADER = "X-Slaguard-Secret"
+FRESHDESK_SECRET_HEADER = "X-Slaguard-Secret"  # noqa: S105 (a header name, not a secret)
 GENERIC_SIGNATURE_HEADER = "X-Slaguard-Signature"
 
 
@@ -99,9 +99,7 @@ def _verify_hub(headers: Mapping[str, str], body: bytes, secret: str, name: str)
         raise WebhookAuthError(name, "the signature does not match the body and the secret")
 
 
-def _verify_zendesk(
-    headers: Mapping[str, str], body: bytes, secret: str, now: datetime
-) -> None:
+def _verify_zendesk(headers: Mapping[str, str], body: bytes, secret: str, now: datetime) -> None:
     signature = _required(headers, ZENDESK_SIGNATURE_HEADER)
     stamp = _required(headers, ZENDESK_TIMESTAMP_HEADER)
     try:
@@ -159,6 +157,4 @@ def verify_signature(
     elif source == "generic":
         _verify_hub(headers, body, secret, GENERIC_SIGNATURE_HEADER)
     else:
-        raise UnknownSourceError(
-            f"unknown webhook source {source!r} (known: {', '.join(SOURCES)})"
-        )
+        raise UnknownSourceError(f"unknown webhook source {source!r} (known: {', '.join(SOURCES)})")
