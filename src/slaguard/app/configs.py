@@ -19,7 +19,7 @@ from slaguard.app.services import Services
 from slaguard.config.model import parse_config
 from slaguard.db.tables import ConfigVersionRow
 from slaguard.domain.calendar import from_us
-from slaguard.domain.errors import NotFoundError
+from slaguard.domain.errors import ConfigError, ErrorDetail, NotFoundError
 from slaguard.domain.policy import SlaConfig
 from slaguard.domain.public_holidays import CountryHolidays
 
@@ -62,7 +62,7 @@ def apply_config(
     svc: Services, *, tenant_id: int, document: Mapping[str, Any], source_text: str | None = None
 ) -> int:
     """Validate and store a new version; returns its number. Nothing is stored if invalid."""
-    parse_config(document)  # raises ConfigError naming every bad path
+    _check_names(parse_config(document))  # raises ConfigError naming every bad path
     year = from_us(svc.clock()).year
     holidays = expand_holidays(document, year)
     config = parse_config(frozen_mapping(document, holidays))
@@ -85,6 +85,29 @@ def apply_config(
         )
     svc.configs.put((tenant_id, version), config)
     return version
+
+
+# Names that tickets and clocks keep in columns of their own, and the most they may hold.
+_TYPE_OR_STATUS, _POLICY, _METRIC = 60, 200, 60
+
+
+def _check_names(config: SlaConfig) -> None:
+    errors: list[ErrorDetail] = []
+
+    def fits(name: str, most: int, path: str) -> None:
+        if len(name) > most:
+            errors.append(ErrorDetail(path, f"a name of at most {most} characters"))
+
+    for wf in config.workflows.values():
+        fits(wf.type, _TYPE_OR_STATUS, f"workflows.{wf.type}")
+        for status in wf.statuses:
+            fits(status, _TYPE_OR_STATUS, f"workflows.{wf.type}.statuses.{status}")
+    for i, policy in enumerate(config.policies.policies):
+        fits(policy.name, _POLICY, f"policies[{i}].name")
+        for metric in policy.targets:
+            fits(metric, _METRIC, f"policies[{i}].targets.{metric}")
+    if errors:
+        raise ConfigError(errors)
 
 
 def config_version(

@@ -13,10 +13,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from slaguard.domain.calendar import to_us
+from slaguard.domain.errors import ConflictError
 from slaguard.domain.policy import SlaConfig
 
 __all__ = ["ConfigCache", "Services", "system_clock"]
@@ -63,16 +65,33 @@ class Services:
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """One write transaction: committed when the block ends, rolled back on error."""
+        """One write transaction: committed when the block ends, rolled back on error.
+
+        A unique constraint that a concurrent writer won first (the same ticket, tenant
+        or idempotency key created by two requests at once) is a ConflictError, as it
+        would have been had the other request finished first."""
         lock = self.write_lock if self.is_sqlite else None
         if lock is not None:
             lock.acquire()
         try:
             with Session(self.write_engine, expire_on_commit=False) as session, session.begin():
                 yield session
+        except IntegrityError:
+            raise ConflictError(
+                "a concurrent request wrote the same record first; send it again"
+            ) from None
         finally:
             if lock is not None:
                 lock.release()
+
+    def database_ok(self) -> bool:
+        """Whether the database answers a trivial query."""
+        try:
+            with self.reading() as s:
+                s.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

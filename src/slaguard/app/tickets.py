@@ -19,6 +19,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, delete, exists, insert, or_, select
@@ -28,6 +29,7 @@ from slaguard.app.configs import latest_version, sla_config
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, require
 from slaguard.db.tables import ClockLogRow, ClockRow, EventRow, LinkRow, TicketRow
+from slaguard.domain.calendar import to_us
 from slaguard.domain.engine import Evaluation, evaluate_us
 from slaguard.domain.errors import (
     ConflictError,
@@ -277,10 +279,33 @@ def _parse(
 ) -> Ticket:
     """The whole ticket validated; paths of new events renumbered as the caller sent them."""
     try:
-        return parse_ticket({**fields, "events": docs}, config)
+        ticket = parse_ticket({**fields, "events": docs}, config)
     except TicketError as exc:
         details = [_renumber(d, first_new) for d in exc.details]
         raise type(exc)(details) from None
+    _check_instants(ticket, docs, first_new)
+    return ticket
+
+
+# The instants the service stores: wide enough for any real ticket's history, narrow
+# enough that every instant has a date and every calendar computation over a ticket's
+# life stays bounded.
+EARLIEST_US = to_us(datetime(1990, 1, 1, tzinfo=UTC))
+LATEST_US = to_us(datetime(2100, 1, 1, tzinfo=UTC))
+
+
+def _check_instants(ticket: Ticket, docs: list[dict[str, Any]], first_new: int) -> None:
+    index = {d["id"]: i for i, d in enumerate(docs)}
+    errors: list[ErrorDetail] = []
+    for e in ticket.events:
+        if EARLIEST_US <= e.at < LATEST_US:
+            continue
+        i = index.get(e.id) if e.id is not None else None
+        path = "created_at" if i is None else f"events[{i}].at"
+        message = "outside the years the service accepts (1990 to 2099)"
+        errors.append(_renumber(ErrorDetail(path, message), first_new))
+    if errors:
+        raise TicketError(errors)
 
 
 def _renumber(d: ErrorDetail, first_new: int) -> ErrorDetail:
@@ -395,6 +420,7 @@ def _recompute(s: Session, row: TicketRow, ticket: Ticket, config: SlaConfig, no
             ],
         )
     fields = ev.fields
+    _check_lengths(fields)
     row.type = ev.type
     row.status = ev.status
     row.priority = fields.get("priority")
@@ -403,6 +429,20 @@ def _recompute(s: Session, row: TicketRow, ticket: Ticket, config: SlaConfig, no
     row.policy = ev.policy.name if ev.policy is not None else None
     states = {c.state for c in ev.clocks}
     row.sla_state = next((st.value for st in _SEVERITY if st in states), None)
+
+
+# Ticket fields kept in columns of their own (for filters) and the most they may hold.
+_COLUMN_LENGTHS = {"team": 200, "assignee": 200}
+
+
+def _check_lengths(fields: Mapping[str, Any]) -> None:
+    errors = [
+        ErrorDetail(name, f"at most {most} characters (got {len(value)})")
+        for name, most in _COLUMN_LENGTHS.items()
+        if isinstance(value := fields.get(name), str) and len(value) > most
+    ]
+    if errors:
+        raise TicketError(errors)
 
 
 # ---------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ import sys
 
 import typer
 
-from slaguard.cli import calendar_cmd, explain_cmd
+from slaguard.cli import calendar_cmd, explain_cmd, import_cmd, sources_cmd
+from slaguard.cli.admin_cmd import config_app, keys_app, migrate, tenants_app
+from slaguard.cli.serve_cmd import serve
 from slaguard.domain.errors import SlaError
 
 __all__ = ["app", "main"]
@@ -20,6 +22,13 @@ app = typer.Typer(
 )
 app.add_typer(calendar_cmd.app, name="calendar")
 app.command("explain")(explain_cmd.explain)
+app.command("migrate")(migrate)
+app.command("serve")(serve)
+app.add_typer(tenants_app, name="tenants")
+app.add_typer(keys_app, name="keys")
+app.add_typer(config_app, name="config")
+app.add_typer(sources_cmd.app, name="sources")
+app.command("import")(import_cmd.import_tickets)
 
 
 def main() -> None:

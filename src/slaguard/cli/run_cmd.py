@@ -1,35 +1,95 @@
 """`slaguard run`: what `make run` starts.
 
-The HTTP service is not part of this release yet; until it is, `run` shows the
-engine on the shipped example configuration and ticket, and how to use the CLI.
+Brings the database (SQLite by default, ./slaguard.db) up to date; on the first run
+creates the `demo` tenant with the example configuration and a few hundred tickets,
+and keeps its admin key in `.slaguard-demo-key` (readable by the owner only) so that
+later runs can show it again; then serves the API on SLAGUARD_HOST:SLAGUARD_PORT.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
 
+__all__ = ["DEMO_KEY_FILE", "run"]
+
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+DEMO_CONFIG = EXAMPLES / "slaguard.yaml"
+DEMO_KEY_FILE = Path(".slaguard-demo-key")
 
 
 def run() -> None:
-    typer.echo("slaguard: SLA clocks in business time.\n")
-    calendars = EXAMPLES / "calendars.yaml"
-    if calendars.exists():
-        from slaguard.cli.calendar_cmd import load_calendar, parse_instant
-        from slaguard.domain.durations import parse_duration
+    from slaguard.app import tenants
+    from slaguard.app.services import Services
+    from slaguard.bootstrap import build_services
+    from slaguard.cli.serve_cmd import run_server
+    from slaguard.db.engine import is_sqlite
+    from slaguard.db.migrate import upgrade
+    from slaguard.demo import DEMO_TENANT, create_demo
+    from slaguard.domain.errors import AuthenticationError, NotFoundError
+    from slaguard.settings import load_settings
 
-        cal = load_calendar(calendars, "berlin")
-        start = parse_instant("2026-12-23T16:00:00+01:00", "start")
-        due = cal.add(start, parse_duration("4h")).astimezone(cal.tz)
-        typer.echo(f"A 4h business-time target started {start.isoformat()} in Berlin")
+    settings = load_settings()
+    if is_sqlite(settings.database_url):
+        _make_parent(settings.database_url)
+    services: Services = build_services(settings)
+    upgrade(services.write_engine)
+
+    key: str | None
+    try:
+        tenants.tenant_named(services, DEMO_TENANT)
+    except NotFoundError:
+        if not DEMO_CONFIG.is_file():
+            typer.echo(f"(no demo data: {DEMO_CONFIG} is not there)")
+            key = None
+        else:
+            from slaguard.config.files import load_mapping
+
+            typer.echo("First run: creating the demo tenant and its tickets ...")
+            key = create_demo(
+                services,
+                config=load_mapping(DEMO_CONFIG),
+                source_text=DEMO_CONFIG.read_text(encoding="utf-8"),
+            )
+            _save_key(key)
+    else:
+        key = _read_key()
+        try:
+            tenants.authenticate(services, key)
+        except AuthenticationError:
+            key = tenants.create_key(services, tenant=DEMO_TENANT, role="admin")
+            _save_key(key)
+
+    base = f"http://{settings.host}:{settings.port}"
+    typer.echo(f"\nslaguard is serving on {base}  (API docs: {base}/docs)")
+    if key is not None:
+        typer.echo(f"demo tenant admin API key: {key}  (kept in {DEMO_KEY_FILE})")
         typer.echo(
-            f"(split shift, Berlin public holidays, 24 Dec closed) is due {due.isoformat()}.\n"
+            f'try: curl -H "Authorization: Bearer {key}" '
+            f'"{base}/api/v1/tickets?state=breached&limit=5"\n'
         )
-    typer.echo("Try:")
-    typer.echo(
-        "  slaguard calendar add --config examples/calendars.yaml --calendar berlin "
-        "--start 2026-12-23T16:00+01:00 --duration 4h"
-    )
-    typer.echo("  slaguard --help")
+    run_server(settings, services, host=settings.host, port=settings.port)
+
+
+def _make_parent(url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _save_key(key: str) -> None:
+    fd = os.open(DEMO_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(key + "\n")
+    DEMO_KEY_FILE.chmod(0o600)
+
+
+def _read_key() -> str | None:
+    try:
+        return DEMO_KEY_FILE.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None

@@ -31,6 +31,7 @@ __all__ = [
     "ClockRow",
     "ConfigVersionRow",
     "EventRow",
+    "IngestSourceRow",
     "LinkRow",
     "TenantRow",
     "TicketRow",
@@ -178,3 +179,18 @@ class LinkRow(Base):
     ticket: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
     other: Mapped[str] = mapped_column(String(200))
+
+
+class IngestSourceRow(Base):
+    """A help desk allowed to post webhooks for a tenant, and the secret they are signed with.
+
+    The secret is kept as given: verifying an HMAC needs it (unlike API keys, which are
+    only ever compared by hash)."""
+
+    __tablename__ = "ingest_sources"
+    __table_args__ = (UniqueConstraint("tenant_id", "source"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(40))
+    secret: Mapped[str] = mapped_column(String(200))
+    created_us: Mapped[int] = mapped_column(BigInteger)

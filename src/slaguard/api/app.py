@@ -1,0 +1,72 @@
+"""The HTTP API: `create_app(services)` builds it; nothing is created at import.
+
+    /api/v1/config                      PUT (admin) a new version; GET the current one
+    /api/v1/tickets                     POST (agent) create; GET (viewer) list
+    /api/v1/tickets/{id}                GET the ticket and its events
+    /api/v1/tickets/{id}/events         POST (agent) one event or a list, idempotently
+    /api/v1/tickets/{id}/clocks?at=     GET the `slaguard explain` JSON
+    /api/v1/tickets/{id}/explain?at=    GET the readable timeline (text/plain)
+    /api/v1/ingest/{source}             webhooks from help desks (routers/ingest.py)
+    /healthz, /metrics                  operations (no key)
+
+Every call under /api/v1 carries `Authorization: Bearer KEY`; a key sees only its
+tenant's records, and another tenant's ticket is a 404, never a 403. Errors have one
+shape, made in `api.errors`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from slaguard import __version__
+from slaguard.api.errors import install_error_handlers
+from slaguard.api.observability import Metrics, RequestMiddleware
+from slaguard.api.routers import config, health, ingest, tickets
+from slaguard.api.schemas import ticket_body_schema
+from slaguard.app.services import Services
+
+__all__ = ["create_app"]
+
+
+class _Api(FastAPI):
+    def openapi(self) -> dict[str, Any]:
+        """FastAPI's document plus the request-body schemas derived from the core's models."""
+        if self.openapi_schema is None:
+            doc = get_openapi(
+                title=self.title,
+                version=self.version,
+                description=self.description,
+                routes=self.routes,
+            )
+            _, extra = ticket_body_schema()
+            schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(extra)
+            self.openapi_schema = doc
+        return self.openapi_schema
+
+
+def create_app(services: Services) -> FastAPI:
+    metrics = Metrics()
+    app = _Api(
+        title="slaguard",
+        version=__version__,
+        description="SLA clocks in business time: tickets, events, clocks and explanations.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+    )
+    app.state.services = services
+    app.state.metrics = metrics
+    install_error_handlers(app)
+    app.add_middleware(RequestMiddleware, metrics=metrics)
+
+    # Routers carry their full path (`API_PREFIX` + noun), so the route template a request
+    # matched is the whole path, for metrics and logs.
+    app.include_router(config.router)
+    app.include_router(tickets.router)
+    app.include_router(ingest.router)
+    app.include_router(health.router)
+    return app

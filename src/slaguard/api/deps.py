@@ -1,0 +1,198 @@
+"""Request dependencies: the services, the caller's key and role, bodies and parameters."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, cast
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from slaguard.api.errors import BodyTooLarge, InvalidJson
+from slaguard.api.observability import Metrics
+from slaguard.app import tenants
+from slaguard.app.services import Services
+from slaguard.app.tenants import Principal, Role
+from slaguard.app.tickets import EARLIEST_US, LATEST_US
+from slaguard.domain.calendar import to_us
+from slaguard.domain.errors import AuthenticationError, ConfigError, ErrorDetail, TicketError
+
+__all__ = [
+    "API_PREFIX",
+    "MAX_BODY_BYTES",
+    "MAX_BODY_DEPTH",
+    "AdminPrincipal",
+    "AgentPrincipal",
+    "JsonBody",
+    "MetricsDep",
+    "ServicesDep",
+    "TextBody",
+    "ViewerPrincipal",
+    "check_storable",
+    "parse_at",
+    "parse_json",
+]
+
+API_PREFIX = "/api/v1"
+
+# Larger than any configuration or batch of events needs.
+MAX_BODY_BYTES = 8 * 1024 * 1024
+# Deeper than any ticket or configuration document needs; keeps parsing bounded.
+MAX_BODY_DEPTH = 64
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An API key: `Authorization: Bearer sg_...` (created with `slaguard keys create`)",
+)
+
+
+def get_services(request: Request) -> Services:
+    return cast("Services", request.app.state.services)
+
+
+def get_metrics(request: Request) -> Metrics:
+    return cast("Metrics", request.app.state.metrics)
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+
+
+def _principal(
+    request: Request,
+    svc: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None and request.headers.get("authorization"):
+        raise AuthenticationError("send the key as 'Authorization: Bearer <key>'")
+    principal = tenants.authenticate(svc, credentials.credentials if credentials else None)
+    request.state.tenant = principal.tenant
+    return principal
+
+
+def _with_role(role: Role) -> Callable[[Principal], Principal]:
+    def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+        tenants.require(principal, role)
+        return principal
+
+    return check
+
+
+ViewerPrincipal = Annotated[Principal, Depends(_with_role(Role.VIEWER))]
+AgentPrincipal = Annotated[Principal, Depends(_with_role(Role.AGENT))]
+AdminPrincipal = Annotated[Principal, Depends(_with_role(Role.ADMIN))]
+
+
+# -- bodies ------------------------------------------------------------------------------
+
+
+async def raw_text(request: Request) -> str:
+    """The body as text (UTF-8), at most MAX_BODY_BYTES of it."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise BodyTooLarge(f"the request body is larger than {MAX_BODY_BYTES} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BodyTooLarge(f"the request body is larger than {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidJson(f"the request body is not UTF-8 text (byte {exc.start})") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def parse_json(text: str, invalid: type[TicketError | ConfigError] = TicketError) -> Any:
+    """JSON text -> value: malformed JSON is an InvalidJson, and text no column can hold
+    an `invalid` error naming where it is."""
+    if not text.strip():
+        raise InvalidJson("the request body is empty: send a JSON document")
+    try:
+        value = json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise InvalidJson(
+            f"the request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        raise InvalidJson(f"the request body is not valid JSON: {exc}") from None
+    check_storable(value, invalid)
+    return value
+
+
+def check_storable(value: Any, invalid: type[TicketError | ConfigError] = TicketError) -> None:
+    """Refuses what no database column can hold: NUL characters, lone surrogates, and
+    documents nested deeper than MAX_BODY_DEPTH."""
+    errors: list[ErrorDetail] = []
+
+    def text_ok(s: str, path: str) -> None:
+        if "\x00" in s:
+            errors.append(ErrorDetail(path, "text may not contain NUL (\\u0000) characters"))
+            return
+        try:
+            s.encode("utf-8")
+        except UnicodeEncodeError:
+            errors.append(ErrorDetail(path, "text may not contain unpaired surrogates"))
+
+    def walk(v: Any, path: str, depth: int) -> None:
+        if depth > MAX_BODY_DEPTH:
+            errors.append(ErrorDetail(path, f"nested deeper than {MAX_BODY_DEPTH} levels"))
+        elif isinstance(v, str):
+            text_ok(v, path)
+        elif isinstance(v, dict):
+            for k, item in v.items():
+                sub = f"{path}.{k}" if path else str(k)
+                text_ok(k, sub)
+                walk(item, sub, depth + 1)
+        elif isinstance(v, list):
+            for i, item in enumerate(v):
+                walk(item, f"{path}[{i}]", depth + 1)
+
+    walk(value, "", 0)
+    if errors:
+        raise invalid(errors[:20])
+
+
+async def _json_body(request: Request) -> Any:
+    return parse_json(await raw_text(request))
+
+
+JsonBody = Annotated[Any, Depends(_json_body)]
+TextBody = Annotated[str, Depends(raw_text)]
+
+
+# -- parameters --------------------------------------------------------------------------
+
+# In a query string '+' means a space: '...T09:00:00+01:00' sent unencoded arrives as
+# '...T09:00:00 01:00'. Put the '+' back rather than refuse what people type.
+_SPACED_OFFSET = re.compile(r"(\d\d:\d\d(?::\d\d(?:\.\d+)?)?) (\d\d(?::?\d\d)?)$")
+
+
+def parse_at(text: str | None, field: str = "at") -> int | None:
+    """An ISO-8601 instant with an offset (query parameter) as UTC epoch microseconds."""
+    if text is None:
+        return None
+    value = _SPACED_OFFSET.sub(r"\1+\2", text.strip())
+    try:
+        t = datetime.fromisoformat(value)
+    except ValueError:
+        raise TicketError(
+            f"expected an ISO-8601 time such as 2026-11-23T09:00:00+01:00, got {text!r}", field
+        ) from None
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise TicketError(f"{text!r} has no UTC offset (add e.g. +01:00 or Z)", field)
+    us = to_us(t)
+    if not EARLIEST_US <= us < LATEST_US:
+        raise TicketError(
+            f"{text!r} is outside the years the service accepts (1990 to 2099)", field
+        )
+    return us

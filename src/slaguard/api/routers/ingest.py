@@ -1,0 +1,76 @@
+"""Webhooks from other help desks: `POST /api/v1/ingest/{source}`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from slaguard.api.deps import API_PREFIX, MetricsDep, ServicesDep
+from slaguard.api.schemas import EventsWritten, error_responses
+from slaguard.app import ingest, tenants
+from slaguard.app.tenants import Principal
+
+__all__ = ["router"]
+
+router = APIRouter(prefix=API_PREFIX + "/ingest", tags=["ingest"])
+
+_optional_bearer = HTTPBearer(
+    auto_error=False,
+    description="An agent API key; without one, the request must carry its source's signature",
+)
+
+
+@router.post(
+    "/{source}",
+    summary="Receive a help desk's webhook (generic, zendesk, jira, freshdesk)",
+    response_model=None,
+    responses={
+        200: {"model": EventsWritten, "description": "Nothing new (a redelivery)"},
+        201: {"model": EventsWritten, "description": "A ticket or events were stored"},
+        **error_responses(401, 403, 404, 409, 422),
+    },
+)
+async def receive(
+    request: Request,
+    svc: ServicesDep,
+    metrics: MetricsDep,
+    source: Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[a-z_]+$")],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_optional_bearer)],
+    tenant: Annotated[
+        str | None,
+        Query(max_length=63, description="The tenant, for requests signed by their source"),
+    ] = None,
+) -> JSONResponse:
+    """Authenticated by an agent key, or by the source's signature with the secret
+    registered for `tenant` (`slaguard sources set`): Zendesk's
+    `X-Zendesk-Webhook-Signature` + `-Timestamp`, Jira's `X-Hub-Signature`, Freshdesk's
+    shared `X-Slaguard-Secret`, and `X-Slaguard-Signature` for the generic format. The
+    payload is mapped onto events whose ids come from the vendor's, so redeliveries add
+    nothing."""
+    body = await request.body()
+    principal: Principal | None = None
+    if credentials is not None:
+        principal = tenants.authenticate(svc, credentials.credentials)
+    result = ingest.ingest_webhook(
+        svc,
+        source=source,
+        headers=dict(request.headers),
+        body=body,
+        principal=principal,
+        tenant=tenant,
+    )
+    written = result.result
+    new = sum(e.created for e in written.events)
+    metrics.events_ingested.inc(new)
+    if result.ticket_created:
+        metrics.tickets_created.inc()
+    payload = {
+        "ticket": written.ticket,
+        "events": [
+            {"id": e.key, "created": e.created, "event": e.document} for e in written.events
+        ],
+    }
+    return JSONResponse(payload, status_code=201 if (new or result.ticket_created) else 200)

@@ -1,0 +1,55 @@
+"""`slaguard serve`: the HTTP API on the configured database."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from slaguard.app.services import Services
+    from slaguard.settings import Settings
+
+__all__ = ["run_server", "serve"]
+
+
+def serve(
+    host: Annotated[
+        str | None, typer.Option("--host", help="Interface to listen on (default SLAGUARD_HOST)")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", help="Port to listen on (default SLAGUARD_PORT)")
+    ] = None,
+) -> None:
+    """Serve the API (and /docs, /healthz, /metrics). Run `slaguard migrate` first."""
+    from slaguard.bootstrap import build_services
+    from slaguard.settings import load_settings
+
+    settings = load_settings()
+    run_server(
+        settings,
+        build_services(settings),
+        host=host or settings.host,
+        port=port if port is not None else settings.port,
+    )
+
+
+def run_server(settings: Settings, services: Services, *, host: str, port: int) -> None:
+    """Serve the app over `services` until stopped; the engine is closed afterwards."""
+    import uvicorn
+
+    from slaguard.api import create_app
+    from slaguard.api.observability import configure_logging
+
+    configure_logging(json=settings.log_json, level=settings.log_level)
+    try:
+        uvicorn.run(
+            create_app(services),
+            host=host,
+            port=port,
+            log_level=settings.log_level.lower(),
+            log_config=None,  # uvicorn's records go through the app's logging set-up
+            access_log=False,  # the app logs each request itself, with its route and tenant
+        )
+    finally:
+        services.engine.dispose()
