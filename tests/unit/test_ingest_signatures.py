@@ -13,7 +13,7 @@ import pytest
 from slaguard.domain.errors import SlaError
 from slaguard.ingest import UnknownSourceError, WebhookAuthError, verify_signature
 
-SECRET = "s3cr3t-signing-key"  # noqa: S105 (a test key)
+SECRET = "s3cr3t-signing-key"
 BODY = b'{"type":"zen:event-type:ticket.created","detail":{"id":"5158"}}'
 NOW = datetime(2026, 11, 23, 9, 0, 30, tzinfo=UTC)
 STAMP = "2026-11-23T09:00:00Z"
@@ -21,7 +21,7 @@ STAMP = "2026-11-23T09:00:00Z"
 ZENDESK_SIG = "X-Zendesk-Webhook-Signature"
 ZENDESK_TS = "X-Zendesk-Webhook-Signature-Timestamp"
 JIRA_SIG = "X-Hub-Signature"
-FRESHDESK_SECRET = "X-Slaguard-Secret"  # noqa: S105 (a header name)
+FRESHDESK_SECRET = "X-Slaguard-Secret"
 GENERIC_SIG = "X-Slaguard-Signature"
 
 
