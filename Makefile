@@ -44,6 +44,7 @@ bench: install #: run the benchmarks; they print their figures
 	$(BIN)/python bench/business_time.py
 	$(BIN)/python bench/businesstimedelta_errors.py
 	$(BIN)/python bench/clocks.py
+	$(BIN)/python bench/ingest.py
 
 check: lint test #: what CI runs
 
