@@ -190,7 +190,7 @@ def postgres(args: argparse.Namespace, path: Path) -> None:
         admin.close()
 
 
-def profile(path: Path, tmp: Path, batch: int) -> None:
+def profile(tmp: Path, batch: int) -> None:
     sample = tmp / "sample.jsonl"
     write_file(sample, 5_000)
     svc, principal = prepare(f"sqlite:///{tmp / 'profile.db'}")
@@ -200,7 +200,6 @@ def profile(path: Path, tmp: Path, batch: int) -> None:
     prof.disable()
     report("profile", s)
     pstats.Stats(prof).sort_stats("tottime").print_stats(25)
-    del path
 
 
 def main() -> None:
@@ -224,7 +223,7 @@ def main() -> None:
             f"(generated in {time.perf_counter() - t0:.1f} s)"
         )
         if args.profile:
-            profile(path, tmp, args.batch)
+            profile(tmp, args.batch)
             return
         if args.only in (None, "sqlite"):
             report("sqlite", run(f"sqlite:///{tmp / 'bench.db'}", path, args.batch, args.workers))

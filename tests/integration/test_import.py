@@ -360,6 +360,27 @@ def test_parallel_workers_store_what_one_process_stores(services: Services, tmp_
     )
 
 
+def test_a_link_given_twice_is_stored_once(
+    services: Services, acme: Principal, tmp_path: Path
+) -> None:
+    path = tmp_path / "links.jsonl"
+    events = [
+        {"id": "L-1", "type": "created", "at": "2026-11-24T09:00:00Z"},
+        {"id": "L-2", "type": "caused_by", "at": "2026-11-24T09:10:00Z", "cause": "C-1"},
+        {"id": "L-3", "type": "caused_by", "at": "2026-11-24T09:20:00Z", "cause": "C-1"},
+    ]
+    lines = [
+        {"id": "E-1", "priority": "P3", "events": events},
+        {"id": "C-1", "priority": "P3", "created_at": "2026-11-24T08:00:00Z"},
+    ]
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    summary = run(services, acme, path)
+    assert (summary.imported, summary.rejections) == (2, [])
+    ticket = stored(services, acme.tenant_id, "E-1")
+    assert ticket is not None
+    assert ticket["links"] == [("caused_by", "C-1")]
+
+
 def test_usage_errors_stop_before_anything_is_written(
     services: Services, acme: Principal, tmp_path: Path
 ) -> None:

@@ -169,3 +169,27 @@ def test_sources_set_validates(services: Services, acme: Tenant) -> None:
     first = ingest.set_source(services, tenant=acme.name, source="jira")
     second = ingest.set_source(services, tenant=acme.name, source="jira")
     assert first != second  # rotated
+
+
+def test_the_same_link_twice_is_stored_once(acme: Tenant) -> None:
+    assert (
+        acme.post(
+            "/api/v1/tickets", {"id": "O-1", "created_at": "2026-11-23T09:00:00Z"}
+        ).status_code
+        == 201
+    )
+    doc = {
+        "id": "D-1",
+        "created_at": "2026-11-23T09:00:00Z",
+        "events": [
+            {"id": "l1", "type": "duplicate_of", "at": "2026-11-23T10:00:00Z", "original": "O-1"},
+            {"id": "l2", "type": "duplicate_of", "at": "2026-11-23T11:00:00Z", "original": "O-1"},
+        ],
+    }
+    r = acme.post("/api/v1/tickets", doc)
+    assert r.status_code == 201, r.text
+    r = acme.post(
+        "/api/v1/tickets/D-1/events",
+        {"id": "l3", "type": "duplicate_of", "at": "2026-11-23T12:00:00Z", "original": "O-1"},
+    )
+    assert r.status_code == 201, r.text

@@ -35,6 +35,7 @@ import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -842,6 +843,10 @@ class _Batches:
         self.spec = spec
         self.postgres = not svc.is_sqlite
         self.in_file: set[str] = set()  # the file's tickets (names them in link errors)
+        # Workers writing one SQLite file take turns on this lock: a writer waiting on
+        # SQLite's own lock polls it with sleeps of up to 100 ms, one waiting here is
+        # woken as soon as the other is done.
+        self.turn: AbstractContextManager[Any] = nullcontext()
 
     def draft(self, unit: _Unit) -> _Draft:
         ticket, lines = unit
@@ -904,7 +909,7 @@ class _Batches:
     def _write(self, ready: list[_Ready], report: BatchReport, *, check_keys: bool) -> None:
         """Check and insert in one transaction; `report` changes only once it commits."""
         outcome: list[Rejection] = []
-        with self.svc.writing() as s:
+        with self.turn, self.svc.writing() as s:
             fresh, skipped = self._skip_stored(s, ready, outcome)
             if check_keys:
                 fresh = self._check_keys(s, fresh, outcome)
@@ -1090,7 +1095,7 @@ class _Batches:
             log.extend(head + x for x in r.log)
             links.extend(
                 {"tenant_id": tenant, "ticket": r.ticket, "kind": kind, "other": other}
-                for _, kind, other in r.links
+                for kind, other in sorted({(kind, other) for _, kind, other in r.links})
             )
         if self.postgres:
             _copy_postgres(s, events, clocks, log)
@@ -1191,6 +1196,7 @@ def _worker_init(
     version: int,
     fmt: ImportFormat,
     spec: _CsvSpec | None,
+    turn: AbstractContextManager[Any] | None,
 ) -> None:
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
@@ -1199,6 +1205,8 @@ def _worker_init(
     svc = Services(engine=engine, write_engine=writer(engine), is_sqlite=is_sqlite)
     config = sla_config(svc, tenant_id=tenant_id, version=version)
     _WORKER = _Batches(svc, tenant_id=tenant_id, version=version, config=config, fmt=fmt, spec=spec)
+    if turn is not None:
+        _WORKER.turn = turn
 
 
 def _worker_run(job: _Job) -> BatchReport:
@@ -1206,8 +1214,14 @@ def _worker_run(job: _Job) -> BatchReport:
     return _WORKER.run(job)
 
 
+# Default workers: one per CPU, at most this many (each holds a database connection; on
+# SQLite they take turns to write, so more would only wait).
+MAX_DEFAULT_WORKERS = 8
+
+
 def _default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(cpus or 1, MAX_DEFAULT_WORKERS)
 
 
 def import_file(
@@ -1223,8 +1237,8 @@ def import_file(
 ) -> ImportSummary:
     """Import every ticket of the file; see the module docstring and docs/import.md.
 
-    `workers` processes validate and write batches in parallel (default: one per CPU;
-    0 or 1: all in this process). `after_batch` is called after each batch commits.
+    `workers` processes validate and write batches in parallel (default: one per CPU, at
+    most 8; 0 or 1: all in this process). `after_batch` is called after each batch commits.
     Ctrl-C stops after the batches being written commit; the summary then says
     `interrupted`, and running the same import again completes it.
     """
@@ -1381,6 +1395,7 @@ def _run_parallel(
             importer.version,
             importer.fmt,
             importer.spec,
+            ctx.Lock() if svc.is_sqlite else None,
         ),
     )
     pending: dict[Future[BatchReport], int] = {}

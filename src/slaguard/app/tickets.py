@@ -343,8 +343,14 @@ def _check_links(
         path = f"events[{i}].{field_name}"
         if _ticket_row(s, tenant_id, other) is None:
             raise LinkError(f"no ticket {other!r} in this tenant", path)
+        known = (
+            graph.duplicate_of.get(ticket_id) == other
+            if kind == DUPLICATE_OF
+            else other in graph.caused_by.get(ticket_id, ())
+        )
         graph.add(ticket_id, kind, other, path)
-        s.add(LinkRow(tenant_id=tenant_id, ticket=ticket_id, kind=kind, other=other))
+        if not known:  # the same link sent again is stored once
+            s.add(LinkRow(tenant_id=tenant_id, ticket=ticket_id, kind=kind, other=other))
 
 
 def _insert_events(

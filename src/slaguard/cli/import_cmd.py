@@ -114,7 +114,9 @@ def import_tickets(
     batch: Annotated[int, typer.Option("--batch", min=1, help="Tickets per transaction")] = 500,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", min=0, help="Processes (default: one per CPU; 0: none)"),
+        typer.Option(
+            "--workers", min=0, help="Processes (default: one per CPU, at most 8; 0: none)"
+        ),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary, with every rejection, as JSON")
