@@ -57,7 +57,7 @@ from slaguard.domain.engine import Evaluation, evaluate_us
 from slaguard.domain.errors import ConfigError, ConflictError, LinkError, SlaError, TicketError
 from slaguard.domain.links import CAUSED_BY, DUPLICATE_OF, LinkGraph
 from slaguard.domain.policy import SlaConfig
-from slaguard.domain.tickets import Ticket
+from slaguard.domain.tickets import TICKET_FIELDS, Ticket
 
 __all__ = [
     "CSV_EVENT_COLUMNS",
@@ -94,22 +94,10 @@ CSV_EVENT_COLUMNS = (
 )
 # Ticket fields, in columns named `ticket.<field>` (and `ticket.custom.<name>`).
 CSV_TICKET_COLUMNS = (
-    "type",
-    "priority",
-    "tier",
-    "vip",
-    "channel",
-    "team",
-    "queue",
-    "assignee",
-    "category",
-    "product",
-    "account",
-    "source",
+    *(f for f in TICKET_FIELDS if f != "status"),  # the status comes from events
     "subject",
     "description",
     "created_at",
-    "tags",
 )
 _REQUIRED_CSV = ("ticket", "event", "at")
 _TRUE = frozenset({"true", "t", "yes", "y", "on", "1"})

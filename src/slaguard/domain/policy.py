@@ -120,15 +120,9 @@ class Condition:
         category: StatusCategory | None,
         fields: Mapping[str, Any],
     ) -> bool:
-        if self.empty:
-            return False
         if self.events and event_kind not in self.events:
             return False
-        if self.statuses and status not in self.statuses:
-            return False
-        if self.categories and category not in self.categories:
-            return False
-        return not self.match.conditions or self.match.fits(fields)
+        return self.holds_in_state(status, category, fields)
 
     def holds_in_state(
         self, status: str, category: StatusCategory | None, fields: Mapping[str, Any]
