@@ -66,9 +66,11 @@ def test_breached_includes_a_clock_past_due_with_nothing_written_since(
     # A is P1: first response due within one business hour of 09:00 UTC (10:00 Berlin)
     clock.advance(timedelta(hours=1))
     assert ids(tickets, state="breached") == ["A"]
+    assert ids(tickets, state="running") == ["B"]  # A is no longer running but breached
     assert tickets.get("/api/v1/tickets/A").json()["sla_state"] == "running"  # as written
     clock.advance(timedelta(days=10))
     assert ids(tickets, state="breached") == ["A", "B"]  # C is paused, D is solved
+    assert ids(tickets, state="running") == []
 
 
 def test_cursor_pagination_visits_every_ticket_once(acme: Tenant, clock: FakeClock) -> None:

@@ -538,17 +538,17 @@ def list_tickets(
             known = ", ".join(s.value for s in ClockState)
             raise TicketError(f"unknown state {state!r} (one of {known})", "state") from None
         now = svc.clock()
+        # A running clock whose due instant has passed is breached now, whether or not
+        # anything was written since: the stored states are as of the last write.
+        overdue = exists().where(
+            ClockRow.ticket_id == TicketRow.id,
+            ClockRow.state == ClockState.RUNNING.value,
+            ClockRow.due_us < now,
+        )
         if wanted is ClockState.BREACHED:
-            # Breached now, whether or not anything was written since the due instant passed.
-            q = q.where(
-                exists().where(
-                    ClockRow.ticket_id == TicketRow.id,
-                    or_(
-                        ClockRow.state == ClockState.BREACHED.value,
-                        (ClockRow.state == ClockState.RUNNING.value) & (ClockRow.due_us < now),
-                    ),
-                )
-            )
+            q = q.where(or_(TicketRow.sla_state == ClockState.BREACHED.value, overdue))
+        elif wanted is ClockState.RUNNING:
+            q = q.where(TicketRow.sla_state == wanted.value, ~overdue)
         else:
             q = q.where(TicketRow.sla_state == wanted.value)
     if team is not None:
