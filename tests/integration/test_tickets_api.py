@@ -439,3 +439,31 @@ def test_a_body_over_the_limit_is_413(acme: Tenant) -> None:
     )
     assert r.status_code == 413
     assert error(r)["code"] == "too_large"
+
+
+def test_opposite_cause_links_sent_concurrently_never_form_a_cycle(acme: Tenant, app: Any) -> None:
+    acme.post("/api/v1/tickets", ticket_doc("T-1"))
+    acme.post("/api/v1/tickets", ticket_doc("T-2"))
+    links = [
+        ("T-1", reply("c1", "2026-11-25T09:30:00Z", "caused_by", cause="T-2")),
+        ("T-2", reply("c2", "2026-11-25T09:30:00Z", "caused_by", cause="T-1")),
+    ]
+    clients = [TestClient(app) for _ in links]
+    try:
+        responses = _race(
+            len(clients),
+            lambda i: clients[i].post(
+                f"/api/v1/tickets/{links[i][0]}/events",
+                json=links[i][1],
+                headers=acme.headers("agent"),
+            ),
+        )
+    finally:
+        for c in clients:
+            c.close()
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201, 409], [r.text for r in responses]
+    refused = next(r for r in responses if r.status_code == 409)
+    assert paths(refused) == ["events[0].cause"]
+    stored = [e["type"] for t in ("T-1", "T-2") for e in events_of(acme, t)]
+    assert stored.count("caused_by") == 1

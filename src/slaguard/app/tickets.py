@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, insert, or_, select
+from sqlalchemy import Select, delete, exists, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from slaguard.app.configs import latest_version, sla_config
@@ -318,6 +318,10 @@ def _renumber(d: ErrorDetail, first_new: int) -> ErrorDetail:
     return d
 
 
+# Advisory lock keys for link writers, one per tenant (an arbitrary, fixed offset).
+_LINK_LOCK_BASE = 0x5_1A_0000_0000
+
+
 def _check_links(
     s: Session, tenant_id: int, ticket_id: str, docs: list[dict[str, Any]], offset: int
 ) -> None:
@@ -329,6 +333,10 @@ def _check_links(
     ]
     if not links:
         return
+    if s.get_bind().dialect.name == "postgresql":
+        # Link rules span tickets: writers of links in one tenant take turns, so two
+        # requests linking A->B and B->A at once cannot both pass the cycle check.
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LINK_LOCK_BASE + tenant_id})
     graph = LinkGraph.of(
         (r.ticket, r.kind, r.other)
         for r in s.execute(
