@@ -45,6 +45,7 @@ bench: install #: run the benchmarks; they print their figures
 	$(BIN)/python bench/businesstimedelta_errors.py
 	$(BIN)/python bench/clocks.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/import_bench.py
 
 check: lint test #: what CI runs
 
