@@ -31,6 +31,7 @@ from typing import Any
 import psycopg
 from sqlalchemy.engine import make_url
 
+from clocks import CONFIG  # the clock benchmark's tenant configuration (bench/ is on sys.path)
 from slaguard.app.configs import apply_config
 from slaguard.app.imports import ImportSummary, import_file
 from slaguard.app.services import Services
@@ -39,41 +40,6 @@ from slaguard.db.engine import make_engine, writer
 from slaguard.db.migrate import upgrade
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
-WORKDAYS = ("mon", "tue", "wed", "thu", "fri")
-CONFIG: dict[str, Any] = {
-    "calendars": {
-        "berlin": {
-            "timezone": "Europe/Berlin",
-            "hours": {d: ["09:00-12:00", "13:00-17:00"] for d in WORKDAYS},
-            "holidays": {"country": "DE", "subdivision": "BE"},
-        },
-        "always": {"timezone": "UTC", "always_open": True},
-    },
-    "policies": [
-        {
-            "name": "vip-phone",
-            "match": {"tier": ["enterprise"], "channel": ["phone"]},
-            "calendar": "always",
-            "targets": {
-                "first_response": {"P1": "10m", "P2": "15m", "P3": "30m", "P4": "1h"},
-                "resolution": {"P1": "2h", "P2": "4h", "P3": "8h", "P4": "16h"},
-            },
-        },
-        {
-            "name": "standard",
-            "calendar": "berlin",
-            "tier_multipliers": {"enterprise": 0.5, "business": 0.75},
-            "warnings": ["50%", "75%", "30m before"],
-            "targets": {
-                "first_response": {"P1": "1h", "P2": "4h", "P3": "8h", "P4": "24h"},
-                "next_response": {"P1": "1h", "P2": "2h", "P3": "4h", "P4": "8h"},
-                "periodic_update": {"P1": "30m"},
-                "resolution": {"P1": "4h", "P2": "16h", "P3": "40h", "P4": "80h"},
-                "callback": {"P1": "1h", "P2": "2h", "P3": "4h", "P4": "8h"},
-            },
-        },
-    ],
-}
 STEPS: tuple[tuple[str, dict[str, Any] | None], ...] = (
     ("customer_reply", {}),
     ("agent_reply", {"public": True}),

@@ -101,9 +101,10 @@ def ingest_webhook(
     mapped = parse_webhook(source, body)
     ticket_id = str(mapped.ticket["id"])
     events = list(mapped.events)
+    tenant_id = principal.tenant_id
     for attempt in range(2):
         try:
-            if _exists(svc, principal.tenant_id, ticket_id):
+            if tickets.ticket_exists(svc, tenant_id=tenant_id, ticket_id=ticket_id):
                 if not events:
                     view = tickets.get_ticket(svc, principal=principal, ticket_id=ticket_id)
                     view.pop("events", None)
@@ -121,20 +122,8 @@ def ingest_webhook(
             )
         except ConflictError:
             # Another delivery created the ticket between our check and our write.
-            if attempt == 1 or not _exists(svc, principal.tenant_id, ticket_id):
+            if attempt == 1 or not tickets.ticket_exists(
+                svc, tenant_id=tenant_id, ticket_id=ticket_id
+            ):
                 raise
     raise AssertionError("unreachable")
-
-
-def _exists(svc: Services, tenant_id: int, ticket_id: str) -> bool:
-    from slaguard.db.tables import TicketRow
-
-    with svc.reading() as s:
-        return (
-            s.scalar(
-                select(TicketRow.id).where(
-                    TicketRow.tenant_id == tenant_id, TicketRow.external_id == ticket_id
-                )
-            )
-            is not None
-        )

@@ -29,7 +29,7 @@ from slaguard.app.configs import latest_version, sla_config
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, require
 from slaguard.db.tables import ClockLogRow, ClockRow, EventRow, LinkRow, TicketRow
-from slaguard.domain.calendar import to_us
+from slaguard.domain.calendar import from_us, to_us
 from slaguard.domain.engine import Evaluation, evaluate_us
 from slaguard.domain.errors import (
     ConflictError,
@@ -52,6 +52,7 @@ __all__ = [
     "evaluate_ticket",
     "get_ticket",
     "list_tickets",
+    "ticket_exists",
 ]
 
 # Worst first: the state a ticket shows in lists is its worst clock's.
@@ -113,8 +114,6 @@ def _ticket_fields(document: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def ticket_view(row: TicketRow) -> dict[str, Any]:
-    from slaguard.domain.calendar import from_us
-
     return {
         "id": row.external_id,
         "source": row.source,
@@ -473,6 +472,11 @@ def _ticket_row(
     if lock:
         q = q.with_for_update()  # serialises writers of one ticket on PostgreSQL
     return s.scalars(q).first()
+
+
+def ticket_exists(svc: Services, *, tenant_id: int, ticket_id: str) -> bool:
+    with svc.reading() as s:
+        return _ticket_row(s, tenant_id, ticket_id) is not None
 
 
 def get_ticket(svc: Services, *, principal: Principal, ticket_id: str) -> dict[str, Any]:

@@ -312,14 +312,6 @@ class BusinessCalendar:
             k += 1
         return out
 
-    @staticmethod
-    def _pos(t: _Table, us: int) -> int:
-        k = bisect_right(t.ends, us)
-        if k == len(t.starts):
-            return t.total
-        s = t.starts[k]
-        return t.cum[k] + (us - s if us > s else 0)
-
     # -- batch operations over numpy arrays -------------------------------------------
 
     def add_many(self, starts: npt.ArrayLike, durations: npt.ArrayLike) -> npt.NDArray[Any]:

@@ -216,9 +216,7 @@ class _Run:
         frozen: tuple[Policy | None, Any, Any] | None = None,
     ) -> None:
         """Stop a cycle; it keeps the target in force (`frozen`: the one before a change)."""
-        if c.open_from is not None:
-            c.spans.append((c.open_from, at))
-            c.open_from = None
+        c.pause(at)
         c.stop = at
         c.frozen = frozen or (self.policy, self.fields.get("priority"), self.fields.get("tier"))
         self.live[c.metric].remove(c)
