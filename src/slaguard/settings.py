@@ -23,6 +23,31 @@ class Settings(BaseSettings):
     max_overflow: int = 20
     # Secret for signed links (customer view, acknowledgements); generated per install.
     secret_key: SecretStr = SecretStr("")
+    # Where people reach this service: the base of acknowledgement links in notifications.
+    public_url: str = "http://127.0.0.1:8000"
+    # `POST /api/v1/automations/run` requires this in X-Slaguard-Cron-Secret (unset: off).
+    cron_secret: SecretStr = SecretStr("")
+    # The worker
+    worker_batch: int = 200  # timers claimed per transaction
+    worker_poll_seconds: float = 1.0  # the longest sleep without a wake-up
+    delivery_concurrency: int = 64  # deliveries in flight per worker
+    delivery_max_attempts: int = 8  # then the dead-letter list
+    delivery_backoff_seconds: float = 5.0  # first retry delay; doubles, with jitter
+    delivery_backoff_max_seconds: float = 3600.0
+    delivery_timeout_seconds: float = 10.0
+    # E-mail (SMTP) for email channels and people
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_from: str = "slaguard@localhost"
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    # SMS through Twilio's HTTP API
+    twilio_account_sid: str = ""
+    twilio_auth_token: SecretStr = SecretStr("")
+    twilio_from: str = ""
+    twilio_base_url: str = "https://api.twilio.com"
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -14,6 +14,8 @@ from enum import StrEnum
 from typing import Any
 
 from slaguard.domain.calendar import BusinessCalendar
+from slaguard.domain.escalation import EscalationConfig
+from slaguard.domain.match import Match, normalise
 from slaguard.domain.priorities import PriorityNames
 from slaguard.domain.workflow import BUILTIN_WORKFLOWS, StatusCategory, Workflow
 
@@ -36,63 +38,6 @@ BUILTIN_METRICS = ("first_response", "next_response", "periodic_update", "resolu
 class OnChange(StrEnum):
     RECOMPUTE = "recompute"  # a new target applies from the clock's original start
     RESTART = "restart"  # the running cycle is cancelled and a new one starts
-
-
-def _norm(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
-
-
-def _member(value: Any, wanted: frozenset[Any]) -> bool:
-    try:
-        return _norm(value) in wanted
-    except TypeError:  # an unhashable custom field value (an object) equals no scalar
-        return False
-
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    """Field -> accepted values; every field must accept (an empty Match fits all).
-
-    Strings compare case-insensitively. `tags` accepts when any tag is among the values.
-    A field the ticket lacks never accepts.
-    """
-
-    conditions: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
-    # field -> the accepted values normalised once (matching runs on every field change)
-    _accepted: tuple[tuple[str, frozenset[Any]], ...] = field(
-        default=(), init=False, repr=False, compare=False
-    )
-
-    def __post_init__(self) -> None:
-        accepted = tuple(
-            (name, frozenset(_norm(v) for v in values)) for name, values in self.conditions.items()
-        )
-        object.__setattr__(self, "_accepted", accepted)
-
-    def fits(self, fields: Mapping[str, Any]) -> bool:
-        for name, wanted in self._accepted:
-            value = fields.get(name)
-            if value is None:
-                return False
-            if isinstance(value, list | tuple | set | frozenset):
-                if not any(_member(v, wanted) for v in value):
-                    return False
-            elif not _member(value, wanted):
-                return False
-        return True
-
-    def misses(self, fields: Mapping[str, Any]) -> list[str]:
-        """The conditions that do not accept, written for people."""
-        return [
-            f"{name} is {fields.get(name)!r}, not one of {list(self.conditions[name])}"
-            for name in self.conditions
-            if not Match({name: self.conditions[name]}).fits(fields)
-        ]
-
-    def describe(self) -> str:
-        if not self.conditions:
-            return "every ticket"
-        return ", ".join(f"{k} in {list(v)}" for k, v in self.conditions.items())
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +161,7 @@ class Policy:
         base = target.durations.get(priority)
         if base is None:
             return None
-        multiplier = self.tier_multipliers.get(_norm(tier), 1.0) if tier is not None else 1.0
+        multiplier = self.tier_multipliers.get(normalise(tier), 1.0) if tier is not None else 1.0
         return round(base * multiplier)
 
 
@@ -259,6 +204,7 @@ class SlaConfig:
     classification: tuple[ClassificationRule, ...] = ()
     priorities: PriorityNames = field(default_factory=PriorityNames)
     default_type: str = "support"
+    escalation: EscalationConfig = field(default_factory=EscalationConfig)
 
     def classify(
         self, text: str, fields: Mapping[str, Any]
