@@ -2,17 +2,48 @@
 
 from __future__ import annotations
 
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
 from slaguard.app.services import Services
 from slaguard.db.engine import is_sqlite, make_engine, writer
+from slaguard.db.tables import InstanceRow
 from slaguard.settings import Settings
 
-__all__ = ["build_services"]
+__all__ = ["build_services", "instance_secret"]
 
 
 def build_services(settings: Settings) -> Services:
     engine = make_engine(
         settings.database_url, pool_size=settings.pool_size, max_overflow=settings.max_overflow
     )
-    return Services(
-        engine=engine, write_engine=writer(engine), is_sqlite=is_sqlite(settings.database_url)
+    svc = Services(
+        engine=engine,
+        write_engine=writer(engine),
+        is_sqlite=is_sqlite(settings.database_url),
+        public_url=settings.public_url.rstrip("/"),
     )
+    configured = settings.secret_key.get_secret_value()
+    if configured:
+        svc.secret = configured.encode()
+    else:
+        stored = instance_secret(svc)
+        if stored is not None:
+            svc.secret = stored
+    return svc
+
+
+def instance_secret(svc: Services) -> bytes | None:
+    """The installation's signing key, created on first use and shared by every process
+    through the database (None before the schema exists: `migrate` comes first)."""
+    try:
+        with svc.writing() as s:
+            value = s.scalar(select(InstanceRow.value).where(InstanceRow.name == "secret_key"))
+            if value is None:
+                value = secrets.token_hex(32)
+                s.add(InstanceRow(name="secret_key", value=value))
+    except SQLAlchemyError:
+        return None
+    return value.encode()

@@ -62,6 +62,11 @@ class Services:
     # SQLite has one writer at a time; in one process, queue writers here rather than
     # letting them spin on the database lock.
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    # Signing key of links (acknowledgements, customer view) and where people reach us.
+    secret: bytes = b"insecure-development-key"
+    public_url: str = "http://127.0.0.1:8000"
+    # Wakes a worker in this process early when a write plans a timer (SQLite, `run`).
+    on_timer: Callable[[int], None] | None = None
 
     @contextmanager
     def writing(self) -> Iterator[Session]:

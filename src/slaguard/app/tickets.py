@@ -25,9 +25,11 @@ from typing import Any
 from sqlalchemy import Select, delete, exists, insert, or_, select, text
 from sqlalchemy.orm import Session
 
+from slaguard.app.automation import event_triggers
 from slaguard.app.configs import latest_version, sla_config
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, require
+from slaguard.app.timers import plan_timers
 from slaguard.db.tables import ClockLogRow, ClockRow, EventRow, LinkRow, TicketRow
 from slaguard.domain.calendar import from_us, to_us
 from slaguard.domain.engine import Evaluation, evaluate_us
@@ -48,6 +50,7 @@ __all__ = [
     "AppendResult",
     "StoredEvent",
     "add_events",
+    "append",
     "create_ticket",
     "evaluate_ticket",
     "get_ticket",
@@ -173,7 +176,18 @@ def create_ticket(
         )
         s.add(row)
         s.flush()
-        _insert_events(s, row, docs, ticket, now)
+        new = [("created", "created"), *((str(d.get("type")), d["id"]) for d in docs)]
+        written, ticket = event_triggers(
+            s,
+            svc,
+            row=row,
+            ticket=ticket,
+            config=config,
+            new=new,
+            now=now,
+            reparse=lambda extra: _parse(fields, [*docs, *extra], config, first_new=0),
+        )
+        _insert_events(s, row, [*docs, *written], ticket, now)
         _recompute(s, row, ticket, config, now)
         view = ticket_view(row)
     return AppendResult(view, [StoredEvent(d["id"], d, True) for d in docs])
@@ -198,19 +212,39 @@ def add_events(
         ]
         if not new:
             return AppendResult(ticket_view(row), results)
-        config = sla_config(svc, tenant_id=principal.tenant_id, version=row.config_version)
-        history = list(
-            s.scalars(
-                select(EventRow.data).where(EventRow.ticket_id == row.id).order_by(EventRow.id)
-            )
-        )
-        ticket = _parse(row.document, [*history, *new], config, first_new=len(history))
-        _check_links(s, principal.tenant_id, ticket_id, new, 0)
-        now = svc.clock()
-        _insert_events(s, row, new, ticket, now)
-        _recompute(s, row, ticket, config, now)
-        row.updated_us = now
+        append(s, svc, row, new, now=svc.clock())
         return AppendResult(ticket_view(row), results)
+
+
+def append(
+    s: Session, svc: Services, row: TicketRow, new: list[dict[str, Any]], *, now: int
+) -> Ticket:
+    """Append keyed, not yet stored events to a locked ticket row in the caller's
+    transaction: validate the whole history with them, run event triggers, store,
+    recompute the clocks and the timers. The ticket as it now stands."""
+    config = sla_config(svc, tenant_id=row.tenant_id, version=row.config_version)
+    history = list(
+        s.scalars(select(EventRow.data).where(EventRow.ticket_id == row.id).order_by(EventRow.id))
+    )
+    fields = row.document
+    ticket = _parse(fields, [*history, *new], config, first_new=len(history))
+    _check_links(s, row.tenant_id, row.external_id, new, 0)
+    written, ticket = event_triggers(
+        s,
+        svc,
+        row=row,
+        ticket=ticket,
+        config=config,
+        new=[(str(d.get("type")), d["id"]) for d in new],
+        now=now,
+        reparse=lambda extra: _parse(
+            fields, [*history, *new, *extra], config, first_new=len(history)
+        ),
+    )
+    _insert_events(s, row, [*new, *written], ticket, now)
+    _recompute(s, row, ticket, config, now)
+    row.updated_us = now
+    return ticket
 
 
 def _dedupe_batch(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -390,6 +424,7 @@ def _recompute(s: Session, row: TicketRow, ticket: Ticket, config: SlaConfig, no
     event written, and the rows are derived data with no identity to track.
     """
     ev = evaluate_us(ticket, config, now)
+    plan_timers(s, row, ev, ticket, config, now)
     s.execute(delete(ClockRow).where(ClockRow.ticket_id == row.id))
     s.execute(delete(ClockLogRow).where(ClockLogRow.ticket_id == row.id))
     if ev.clocks:

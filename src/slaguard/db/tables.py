@@ -30,11 +30,16 @@ __all__ = [
     "ClockLogRow",
     "ClockRow",
     "ConfigVersionRow",
+    "EscalationRow",
     "EventRow",
     "IngestSourceRow",
+    "InstanceRow",
     "LinkRow",
+    "OutboxRow",
     "TenantRow",
     "TicketRow",
+    "TimerRow",
+    "TriggerRunRow",
 ]
 
 NAMING = {
@@ -194,3 +199,110 @@ class IngestSourceRow(Base):
     source: Mapped[str] = mapped_column(String(40))
     secret: Mapped[str] = mapped_column(String(200))
     created_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class TimerRow(Base):
+    """Something the worker must do at `fire_us`: a ladder level of a clock cycle
+    (`level`), a re-notification (`repeat`) or an idle check (`idle`).
+
+    `key` names what the timer is for, unique per ticket, so re-planning replaces a
+    timer instead of adding a second one. The worker reads timers by `fire_us` only."""
+
+    __tablename__ = "timers"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "key"),
+        Index("ix_timers_fire", "fire_us"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    key: Mapped[str] = mapped_column(String(300))
+    fire_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class EscalationRow(Base):
+    """A ladder level that fired for one clock cycle. The unique constraint is what makes
+    each level fire at most once per cycle, whatever crashes or retries happen."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "ladder", "level", "metric", "cycle"),
+        Index("ix_escalations_tenant_fired", "tenant_id", "fired_us"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    ladder: Mapped[str] = mapped_column(String(200))
+    level: Mapped[int] = mapped_column(Integer)
+    metric: Mapped[str] = mapped_column(String(60))
+    cycle: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))  # warning, breach, escalation
+    when: Mapped[str] = mapped_column(String(60))  # the level's `when`, as configured
+    planned_us: Mapped[int] = mapped_column(BigInteger)  # the instant it was due to fire
+    fired_us: Mapped[int] = mapped_column(BigInteger)
+    due_us: Mapped[int | None] = mapped_column(BigInteger)  # the clock's due instant then
+    repeats: Mapped[int] = mapped_column(Integer, default=0)
+    acked_us: Mapped[int | None] = mapped_column(BigInteger)
+    acked_by: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class TriggerRunRow(Base):
+    """A trigger that ran for one cause (an event's key, or an idle period): once each."""
+
+    __tablename__ = "trigger_runs"
+    __table_args__ = (UniqueConstraint("ticket_id", "trigger", "cause"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    trigger: Mapped[str] = mapped_column(String(200))
+    cause: Mapped[str] = mapped_column(String(300))
+    fired_us: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class OutboxRow(Base):
+    """A notification to deliver, written in the transaction that decided to send it.
+
+    `delivery_id` is stable: derived from what is notified, so a re-send after a crash
+    carries the same id. States: pending (due at `next_us`), held (waiting for its
+    channel's digest window, until `next_us`), sending is not a state — a claimed row is
+    pending with `next_us` pushed past a lease — sent, dead (retries exhausted or a
+    permanent failure; `slaguard outbox retry` makes it pending again), digested (folded
+    into the digest `digest_id`)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "state", "next_us"),
+        Index("ix_outbox_tenant", "tenant_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(String(64), unique=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    escalation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE")
+    )
+    channel: Mapped[str | None] = mapped_column(String(200))  # a configured channel, or
+    person: Mapped[str | None] = mapped_column(String(200))  # a person's address
+    channel_type: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    priority: Mapped[str | None] = mapped_column(String(4))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_us: Mapped[int] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_us: Mapped[int] = mapped_column(BigInteger)
+    sent_us: Mapped[int | None] = mapped_column(BigInteger)
+    digest_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class InstanceRow(Base):
+    """Values of this installation, shared by all its processes (e.g. the key that
+    signs links when none is configured)."""
+
+    __tablename__ = "instance"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(500))

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from slaguard.domain.engine import Clock, Evaluation
 
 __all__ = [
+    "TRIGGER_EVENTS",
     "Action",
     "ActionKind",
     "Channel",
@@ -161,12 +162,38 @@ class Stage(StrEnum):
 
 STAGE_ORDER = {Stage.CLASSIFY: 0, Stage.ASSIGN: 1, Stage.NOTIFY: 2}
 
+# The event kinds a trigger reacts to: the ticket's own event kinds, and moments read from
+# them (internal_note: an agent reply that is not public; resolved, closed, reopened: status
+# changes).
+TRIGGER_EVENTS = frozenset(
+    {
+        "created",
+        "status",
+        "priority",
+        "tier",
+        "assigned",
+        "field",
+        "agent_reply",
+        "customer_reply",
+        "internal_note",
+        "callback_requested",
+        "callback_made",
+        "csat",
+        "resolved",
+        "closed",
+        "reopened",
+        "duplicate_of",
+        "caused_by",
+    }
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Trigger:
     """An event rule. `events`: the event kinds it reacts to (`created`, `customer_reply`,
     ...); `idle_us`: instead, fire once a ticket has had no event for that long. Ticket
-    fields must fit `match` and the status category be among `categories` (if given)."""
+    fields must fit `match`, the status category be among `categories` and the status
+    among `statuses` (each if given)."""
 
     name: str
     stage: Stage
@@ -175,9 +202,17 @@ class Trigger:
     idle_us: int | None = None
     match: Match = field(default_factory=Match)
     categories: frozenset[StatusCategory] = frozenset()
+    statuses: frozenset[str] = frozenset()
 
-    def fits(self, fields: Mapping[str, Any], category: StatusCategory | None) -> bool:
+    def fits(
+        self,
+        fields: Mapping[str, Any],
+        category: StatusCategory | None,
+        status: str | None = None,
+    ) -> bool:
         if self.categories and category not in self.categories:
+            return False
+        if self.statuses and status not in self.statuses:
             return False
         return self.match.fits(fields)
 
@@ -413,3 +448,72 @@ def assignee_for(
         return {"assignee": who} if who else None
     members = people.roles.get(str(role), ())
     return {"assignee": members[0]} if members else None
+
+
+ACTOR = "slaguard"  # the actor of events that escalations and triggers write
+
+
+def action_events(
+    actions: Iterable[Action],
+    fields: Mapping[str, Any],
+    people: People,
+    *,
+    at: str,
+    id_prefix: str,
+) -> tuple[list[dict[str, Any]], list[str], dict[str, Any]]:
+    """The ticket events that carry out the actions (everything but notify), as event
+    documents of the ticket API, with ids `{id_prefix}:{n}`; a note for each action
+    that could not be carried out (a role that names nobody); and the fields as the
+    events leave them. `fields` are the ticket's fields now; list fields (followers,
+    tags) are extended, not replaced."""
+    docs: list[dict[str, Any]] = []
+    notes: list[str] = []
+    current = dict(fields)
+
+    def add(doc: dict[str, Any]) -> None:
+        docs.append({"id": f"{id_prefix}:{len(docs) + 1}", "at": at, "actor": ACTOR, **doc})
+
+    for action in actions:
+        v = action.value
+        if action.kind is ActionKind.ASSIGN:
+            data = assignee_for(v, current, people)
+            if data is None:
+                notes.append(f"assign: {dict(v)} names nobody")
+                continue
+            add({"type": "assigned", **data})
+            current.update(data)
+        elif action.kind is ActionKind.PRIORITY:
+            new = raise_priority(current.get("priority")) if v == "raise" else str(v)
+            if new != current.get("priority"):
+                add({"type": "priority", "priority": new})
+                current["priority"] = new
+        elif action.kind is ActionKind.STATUS:
+            if v != current.get("status"):
+                add({"type": "status", "status": v})
+                current["status"] = v
+        elif action.kind is ActionKind.QUEUE:
+            if v != current.get("queue"):
+                add({"type": "field", "name": "queue", "value": v})
+                current["queue"] = v
+        elif action.kind in (ActionKind.FOLLOWERS, ActionKind.TAG):
+            name = "followers" if action.kind is ActionKind.FOLLOWERS else "tags"
+            before = list(current.get(name) or ())
+            after = before + [x for x in v if x not in before]
+            if after != before:
+                add({"type": "field", "name": name, "value": after})
+                current[name] = tuple(after)
+        elif action.kind is ActionKind.TASK:
+            title = v.get("title", "") if isinstance(v, Mapping) else str(v)
+            owner = v.get("assignee") if isinstance(v, Mapping) else None
+            text = f"Task: {title}" + (f" (for {owner})" if owner else "")
+            add({"type": "internal_note", "text": text})
+    return docs, notes, current
+
+
+def notify_names(actions: Iterable[Action]) -> list[str]:
+    """Every recipient named by the notify actions, in order."""
+    out: list[str] = []
+    for action in actions:
+        if action.kind is ActionKind.NOTIFY:
+            out.extend(n for n in action.value if n not in out)
+    return out

@@ -100,6 +100,8 @@ class _Strict(BaseModel):
 class _Event(_Strict):
     id: Text | None = None
     at: Instant
+    # who or what made the change: a person, or `slaguard` for escalations and triggers
+    actor: Annotated[str, Field(max_length=200)] | None = None
 
 
 class CreatedEvent(_Event):
@@ -162,6 +164,7 @@ class AgentReplyEvent(_Event):
 
 class InternalNoteEvent(_Event):
     type: Literal["internal_note"]
+    text: Annotated[str, Field(max_length=10_000)] | None = None
 
 
 class CustomerReplyEvent(_Event):
@@ -392,7 +395,7 @@ class _Parser:
                 else self.initial_status()
             )
             data = {"status": status}
-            for name in sorted(m.model_fields_set - {"id", "type", "at", "status"}):
+            for name in sorted(m.model_fields_set - {"id", "type", "at", "status", "actor"}):
                 value = getattr(m, name)
                 if value is None:
                     continue
