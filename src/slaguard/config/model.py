@@ -6,6 +6,7 @@
     classification: [{name, text_contains, match, type}]
     default_type: support
     policies: [{name, match, calendar, on_change, tier_multipliers, warnings, targets}]
+    channels, people, escalations, triggers: see slaguard.config.escalation_model
 
 The shape of each part (types, required keys, unknown keys) is checked with pydantic;
 what needs the rest of the file (calendar and workflow names, priority aliases) and the
@@ -14,20 +15,22 @@ has the right shape. Every problem found is collected into one `ConfigError` who
 details read ``policies[2].targets.resolution.P5: unknown priority 'P5' (...)``; nothing
 is returned unless the whole file is valid.
 
-The sections `escalations`, `channels`, `people` and `triggers` are accepted here and
-validated by the components that use them.
+The escalation sections are read by `slaguard.config.escalation_model` with the same
+collector, after the policies (they name policies, metrics, statuses and priorities).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from slaguard.config.escalation_model import metric_names, parse_escalation
 from slaguard.config.files import load_mapping
 from slaguard.domain.calendar import BusinessCalendar, duration_us
 from slaguard.domain.durations import parse_duration
@@ -51,7 +54,6 @@ from slaguard.domain.tickets import EventKind
 from slaguard.domain.workflow import BUILTIN_WORKFLOWS, StatusCategory, Workflow
 
 __all__ = [
-    "PASSTHROUGH_SECTIONS",
     "error_message",
     "format_loc",
     "load_config",
@@ -59,9 +61,6 @@ __all__ = [
     "validate_model",
     "validation_details",
 ]
-
-# Sections read by other components; accepted here as they are.
-PASSTHROUGH_SECTIONS = ("escalations", "channels", "people", "triggers")
 
 _TARGET_OPTIONS = ("calendar", "warnings", "pause")
 _SCALARS = (str, int, float, bool)
@@ -169,10 +168,10 @@ class _Root(_Strict):
     classification: list[Any] = Field(default_factory=list)
     default_type: str = "support"
     policies: list[Any] = Field(min_length=1)
-    escalations: Any = None
-    channels: Any = None
-    people: Any = None
-    triggers: Any = None
+    channels: dict[str, Any] = Field(default_factory=dict)
+    people: dict[str, Any] = Field(default_factory=dict)
+    escalations: list[Any] = Field(default_factory=list)
+    triggers: list[Any] = Field(default_factory=list)
 
 
 class _Workflow(_Strict):
@@ -628,10 +627,12 @@ class _Builder:
 # ---------------------------------------------------------------------------------------
 
 
-def parse_config(mapping: Mapping[str, Any]) -> SlaConfig:
+def parse_config(mapping: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> SlaConfig:
     """The validated configuration of a whole file (or merged folder).
 
-    Raises one ConfigError listing every problem found; builds nothing otherwise.
+    `environ` gives the values of the ``${VAR}`` references in channels (None: the
+    process environment). Raises one ConfigError listing every problem found; builds
+    nothing otherwise.
     """
     if not isinstance(mapping, Mapping):
         raise ConfigError(f"the configuration must be a mapping, got {type(mapping).__name__}")
@@ -667,7 +668,18 @@ def parse_config(mapping: Mapping[str, Any]) -> SlaConfig:
     default_type = section("default_type", "support")
     if isinstance(default_type, str):
         b.check_type(default_type, "default_type")
-    policies = b.policies(section("policies", []))
+    raw_policies = section("policies", [])
+    policies = b.policies(raw_policies)
+    escalation = parse_escalation(
+        b,
+        channels=None if "channels" in bad else mapping.get("channels", {}),
+        people=None if "people" in bad else mapping.get("people", {}),
+        escalations=section("escalations", []),
+        triggers=section("triggers", []),
+        policies=None if "policies" in bad else _policy_names(raw_policies),
+        metrics=None if "policies" in bad else metric_names(raw_policies),
+        environ=os.environ if environ is None else environ,
+    )
 
     if b.errors:
         raise ConfigError(b.errors)
@@ -678,9 +690,14 @@ def parse_config(mapping: Mapping[str, Any]) -> SlaConfig:
         classification=classification,
         priorities=b.priorities,
         default_type=default_type,
+        escalation=escalation,
     )
 
 
-def load_config(path: str | Path) -> SlaConfig:
+def _policy_names(raw: list[Any]) -> set[str]:
+    return {p["name"] for p in raw if isinstance(p, Mapping) and isinstance(p.get("name"), str)}
+
+
+def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> SlaConfig:
     """The validated configuration in a YAML/JSON file or a folder of them."""
-    return parse_config(load_mapping(path))
+    return parse_config(load_mapping(path), environ)
