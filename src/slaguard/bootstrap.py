@@ -24,6 +24,7 @@ def build_services(settings: Settings) -> Services:
         write_engine=writer(engine),
         is_sqlite=is_sqlite(settings.database_url),
         public_url=settings.public_url.rstrip("/"),
+        config_env=settings.config_env,
     )
     configured = settings.secret_key.get_secret_value()
     if configured:

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     max_overflow: int = 20
     # Secret for signed links (customer view, acknowledgements); generated per install.
     secret_key: SecretStr = SecretStr("")
+    # Environment variables a tenant's configuration may read with ${NAME} (comma-separated
+    # glob patterns, e.g. "SLACK_*,HOOK_*"); SLAGUARD_* settings are never readable.
+    config_env: str = "*"
     # Where people reach this service: the base of acknowledgement links in notifications.
     public_url: str = "http://127.0.0.1:8000"
     # `POST /api/v1/automations/run` requires this in X-Slaguard-Cron-Secret (unset: off).
@@ -35,6 +38,8 @@ class Settings(BaseSettings):
     delivery_backoff_seconds: float = 5.0  # first retry delay; doubles, with jitter
     delivery_backoff_max_seconds: float = 3600.0
     delivery_timeout_seconds: float = 10.0
+    # a claimed delivery whose worker died is sent again (same delivery id) after this
+    delivery_lease_seconds: float = 60.0
     # E-mail (SMTP) for email channels and people
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

@@ -245,13 +245,11 @@ def test_configured_workflows_replace_builtins_and_add_types() -> None:
     assert parsed.classify("x", {"channel": "email"})[0] == "change"
 
 
-def test_sections_for_other_components_are_accepted_as_they_are() -> None:
+def test_escalation_sections_are_validated() -> None:
     cfg = base()
-    cfg["escalations"] = {"anything": [{"goes": "here"}]}
     cfg["channels"] = {"slack": {"url": "https://example.invalid/hook"}}
-    cfg["people"] = [{"name": "li"}]
     cfg["triggers"] = "later"
-    parse_config(cfg)
+    assert paths(cfg) == ["triggers", "channels.slack.type"]
 
 
 def test_empty_sections_are_the_same_as_none() -> None:

@@ -7,6 +7,9 @@
     /api/v1/tickets/{id}/clocks?at=     GET the `slaguard explain` JSON
     /api/v1/tickets/{id}/explain?at=    GET the readable timeline (text/plain)
     /api/v1/ingest/{source}             webhooks from help desks (routers/ingest.py)
+    /api/v1/tickets/{id}/escalations    GET the levels fired, with acknowledgements
+    /api/v1/escalations/{id}/ack        POST (agent) acknowledge; /ack/{token} by link
+    /api/v1/automations/run             POST with X-Slaguard-Cron-Secret: due work once
     /healthz, /metrics                  operations (no key)
 
 Every call under /api/v1 carries `Authorization: Bearer KEY`; a key sees only its
@@ -16,7 +19,7 @@ shape, made in `api.errors`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -27,9 +30,10 @@ from fastapi.openapi.utils import get_openapi
 from slaguard import __version__
 from slaguard.api.errors import install_error_handlers
 from slaguard.api.observability import Metrics, RequestMiddleware
-from slaguard.api.routers import config, health, ingest, tickets
+from slaguard.api.routers import config, escalations, health, ingest, tickets
 from slaguard.api.schemas import ticket_body_schema
 from slaguard.app.services import Services
+from slaguard.settings import Settings, load_settings
 
 __all__ = ["create_app"]
 
@@ -68,7 +72,23 @@ SQLITE_THREADS = 4
 POSTGRES_THREADS = 16
 
 
-def create_app(services: Services) -> FastAPI:
+def _run_once(settings: Settings | None) -> Callable[[Services], Awaitable[Any]]:
+    """Due timers and deliveries, once: what POST /api/v1/automations/run does."""
+
+    async def run_once(svc: Services) -> Any:
+        from slaguard.notify import Deliverer, SenderSettings
+        from slaguard.worker import Worker, WorkerOptions
+
+        cfg = settings if settings is not None else load_settings()
+        async with Deliverer(SenderSettings.from_settings(cfg)) as deliverer:
+            return await Worker(svc, deliverer, WorkerOptions.from_settings(cfg)).run_once()
+
+    return run_once
+
+
+def create_app(services: Services, settings: Settings | None = None) -> FastAPI:
+    """The API over `services`; `settings` give the cron secret and the senders'
+    settings (default: read from the environment when needed)."""
     metrics = Metrics()
     app = _Api(
         lifespan=_lifespan(services),
@@ -81,6 +101,10 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     app.state.metrics = metrics
+    cron = settings.cron_secret if settings is not None else load_settings().cron_secret
+    app.state.cron_secret = cron.get_secret_value()
+    run_once = _run_once(settings)
+    app.state.run_once = lambda: run_once(services)
     install_error_handlers(app)
     app.add_middleware(RequestMiddleware, metrics=metrics)
 
@@ -89,5 +113,6 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(config.router)
     app.include_router(tickets.router)
     app.include_router(ingest.router)
+    app.include_router(escalations.router)
     app.include_router(health.router)
     return app

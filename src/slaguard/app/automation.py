@@ -90,8 +90,27 @@ def run_actions(
     escalation_id: int | None = None,
     notify_only: bool = False,
 ) -> Done:
-    """Enqueue the notifications of `actions` and build the events of the others."""
-    recipients, missing = resolve_recipients(notify_names(actions), fields, esc)
+    """Build the events of the actions other than notify, then enqueue the notifications
+    to recipients as those actions leave the ticket (`reassign` to tier2, then notify
+    `team_lead`: tier2's lead)."""
+    docs: list[dict[str, Any]] = []
+    notes: list[str] = []
+    after = dict(fields)
+    if not notify_only:
+        at = iso(now)
+        assert at is not None
+        # event ids are at most 200 characters: the cause, hashed, keeps them short and stable
+        digest = hashlib.sha256(cause.encode()).hexdigest()[:20]
+        docs, notes, after = action_events(
+            actions, fields, esc.people, at=at, id_prefix=f"{AUTOMATION_PREFIX}{digest}"
+        )
+    recipients, missing = resolve_recipients(notify_names(actions), after, esc)
+    payload = {
+        **payload,
+        "priority": after.get("priority"),
+        "team": after.get("team"),
+        "assignee": after.get("assignee"),
+    }
     deliveries = outbox.enqueue(
         s,
         tenant_id=row.tenant_id,
@@ -103,17 +122,8 @@ def run_actions(
         config=esc,
         now=now,
     )
-    notes = [f"notify: {name!r} names nobody for this ticket" for name in missing]
-    if notify_only:
-        return Done([], notes, deliveries, dict(fields))
-    at = iso(now)
-    assert at is not None
-    # event ids are at most 200 characters: the cause, hashed, keeps them short and stable
-    digest = hashlib.sha256(cause.encode()).hexdigest()[:20]
-    docs, action_notes, after = action_events(
-        actions, fields, esc.people, at=at, id_prefix=f"{AUTOMATION_PREFIX}{digest}"
-    )
-    return Done(docs, notes + action_notes, deliveries, after)
+    notes = [f"notify: {name!r} names nobody for this ticket" for name in missing] + notes
+    return Done(docs, notes, deliveries, after)
 
 
 def notification(
@@ -191,7 +201,7 @@ def event_triggers(
         produced: list[dict[str, Any]] = []
         for trigger in staged:
             cause_key = next((key for kind, key in live if trigger.reacts_to(kind)), None)
-            if cause_key is None or not trigger.fits(fields, category):
+            if cause_key is None or not trigger.fits(fields, category, fields.get("status")):
                 continue
             ran = s.scalar(
                 select(TriggerRunRow.id).where(

@@ -9,8 +9,10 @@ is evaluated with its stored dates, never with the package's current tables.
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Mapping
 from datetime import date
+from fnmatch import fnmatchcase
 from typing import Any
 
 from sqlalchemy import func, select
@@ -58,14 +60,27 @@ def frozen_mapping(
     return doc
 
 
+def config_environ(svc: Services) -> Mapping[str, str]:
+    """The environment variables a configuration may read with `${NAME}`: those the
+    operator allowed (SLAGUARD_CONFIG_ENV, glob patterns; default every name), never
+    the service's own SLAGUARD_* settings (database URL, keys, passwords)."""
+    patterns = [p.strip() for p in svc.config_env.split(",") if p.strip()]
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("SLAGUARD_") and any(fnmatchcase(name, p) for p in patterns)
+    }
+
+
 def apply_config(
     svc: Services, *, tenant_id: int, document: Mapping[str, Any], source_text: str | None = None
 ) -> int:
     """Validate and store a new version; returns its number. Nothing is stored if invalid."""
-    _check_names(parse_config(document))  # raises ConfigError naming every bad path
+    environ = config_environ(svc)
+    _check_names(parse_config(document, environ))  # raises ConfigError naming every bad path
     year = from_us(svc.clock()).year
     holidays = expand_holidays(document, year)
-    config = parse_config(frozen_mapping(document, holidays))
+    config = parse_config(frozen_mapping(document, holidays), environ)
     with svc.writing() as s:
         latest = s.scalar(
             select(func.max(ConfigVersionRow.version)).where(
@@ -134,7 +149,7 @@ def sla_config(svc: Services, *, tenant_id: int, version: int) -> SlaConfig:
     if found is not None:
         return found
     row = config_version(svc, tenant_id=tenant_id, version=version)
-    config = parse_config(frozen_mapping(row.document, row.holidays))
+    config = parse_config(frozen_mapping(row.document, row.holidays), config_environ(svc))
     svc.configs.put((tenant_id, version), config)
     return config
 

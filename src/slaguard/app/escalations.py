@@ -91,6 +91,8 @@ def fire_due(svc: Services, *, now: int, limit: int = 200) -> int:
                     .where(TimerRow.ticket_id == row.id, TimerRow.fire_us <= now)
                     .values(fire_us=now + _RETRY_BROKEN_US)
                 )
+        if rows:
+            svc.checkpoint("fired")  # decided, not yet committed
     return len(rows)
 
 
@@ -241,7 +243,7 @@ def _level(p: _Pass, ladder_name: str, index: int, metric: str, cycle: int) -> N
         "escalation_fired",
         ticket=p.row.external_id,
         ladder=ladder.name,
-        level=level.name,
+        step=level.name,
         metric=metric,
         cycle=cycle,
         deliveries=len(done.deliveries),
@@ -314,7 +316,7 @@ def _idle(p: _Pass, trigger_name: str, cause: str, *, last: Any) -> None:
     if timers.idle_cause(newest.id or f"@{newest.at}") != cause:
         return  # something happened since: the ticket is not idle
     _, category = ticket_state(p.ev, p.config)
-    if not trigger.fits(p.fields, category):
+    if not trigger.fits(p.fields, category, p.fields.get("status")):
         return
     s = p.s
     ran = s.scalar(

@@ -65,8 +65,11 @@ class Services:
     # Signing key of links (acknowledgements, customer view) and where people reach us.
     secret: bytes = b"insecure-development-key"
     public_url: str = "http://127.0.0.1:8000"
-    # Wakes a worker in this process early when a write plans a timer (SQLite, `run`).
-    on_timer: Callable[[int], None] | None = None
+    # Environment variables configurations may read (`${NAME}`): glob patterns.
+    config_env: str = "*"
+    # Called at named points of the worker's transactions; tests use it to stop the
+    # process abruptly there (see `slaguard.worker.crash`).
+    checkpoint: Callable[[str], None] = lambda _name: None
 
     @contextmanager
     def writing(self) -> Iterator[Session]:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
+from slaguard.app.automation import ticket_state
 from slaguard.db.tables import EscalationRow, TicketRow, TimerRow, TriggerRunRow
 from slaguard.domain.engine import Evaluation
 from slaguard.domain.escalation import plan_levels
@@ -63,6 +64,11 @@ def plan_timers(
             if (p.ladder, p.level, p.metric, p.cycle) not in fired:
                 key = level_key(p.ladder, p.level, p.metric, p.cycle)
                 rows.append({"kind": LEVEL, "key": key, "fire_us": p.at})
+    if idle:
+        # Only triggers whose conditions hold now: what they test changes only with an
+        # event, and every event re-plans.
+        state, category = ticket_state(ev, config)
+        idle = [t for t in idle if t.fits(state, category, state.get("status"))]
     if idle and ticket.events:
         last = max(ticket.events, key=lambda e: e.at)
         cause = idle_cause(last.id or f"@{last.at}")

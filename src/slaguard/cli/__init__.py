@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from slaguard.cli import calendar_cmd, explain_cmd, import_cmd, sources_cmd
+from slaguard.cli import calendar_cmd, explain_cmd, import_cmd, sources_cmd, worker_cmd
 from slaguard.cli.admin_cmd import config_app, keys_app, migrate, tenants_app
 from slaguard.cli.serve_cmd import serve
 from slaguard.domain.errors import SlaError
@@ -29,6 +29,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(config_app, name="config")
 app.add_typer(sources_cmd.app, name="sources")
 app.command("import")(import_cmd.import_tickets)
+app.command("worker")(worker_cmd.worker)
+app.add_typer(worker_cmd.outbox_app, name="outbox")
 
 
 def main() -> None:
@@ -42,7 +44,7 @@ def main() -> None:
 
 @app.command("run")
 def run() -> None:
-    """Set up and start slaguard on the embedded default (what `make run` calls)."""
+    """Set up and start slaguard (API and worker) on the embedded default (`make run`)."""
     from slaguard.cli.run_cmd import run as run_service
 
     run_service()

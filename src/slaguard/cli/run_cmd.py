@@ -3,7 +3,8 @@
 Brings the database (SQLite by default, ./slaguard.db) up to date; on the first run
 creates the `demo` tenant with the example configuration and a few hundred tickets,
 and keeps its admin key in `.slaguard-demo-key` (readable by the owner only) so that
-later runs can show it again; then serves the API on SLAGUARD_HOST:SLAGUARD_PORT.
+later runs can show it again; then serves the API on SLAGUARD_HOST:SLAGUARD_PORT and
+runs the worker (timers, escalations, notifications) in the same process.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ DEMO_KEY_FILE = Path(".slaguard-demo-key")
 def run() -> None:
     from slaguard.app import tenants
     from slaguard.app.services import Services
-    from slaguard.bootstrap import build_services
+    from slaguard.bootstrap import build_services, instance_secret
     from slaguard.cli.serve_cmd import run_server
+    from slaguard.cli.worker_cmd import start_worker_thread
     from slaguard.db.engine import is_sqlite
     from slaguard.db.migrate import upgrade
     from slaguard.demo import DEMO_TENANT, create_demo
@@ -36,6 +38,8 @@ def run() -> None:
         _make_parent(settings.database_url)
     services: Services = build_services(settings)
     upgrade(services.write_engine)
+    if not settings.secret_key.get_secret_value():
+        services.secret = instance_secret(services) or services.secret
 
     key: str | None
     try:
@@ -70,7 +74,11 @@ def run() -> None:
             f'try: curl -H "Authorization: Bearer {key}" '
             f'"{base}/api/v1/tickets?state=breached&limit=5"\n'
         )
-    run_server(settings, services, host=settings.host, port=settings.port)
+    _, stop_worker = start_worker_thread(services, settings)
+    try:
+        run_server(settings, services, host=settings.host, port=settings.port)
+    finally:
+        stop_worker()
 
 
 def _make_parent(url: str) -> None:

@@ -44,7 +44,7 @@ def run_server(settings: Settings, services: Services, *, host: str, port: int) 
     configure_logging(json=settings.log_json, level=settings.log_level)
     try:
         uvicorn.run(
-            create_app(services),
+            create_app(services, settings),
             host=host,
             port=port,
             log_level=settings.log_level.lower(),

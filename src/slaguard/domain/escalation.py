@@ -264,7 +264,7 @@ class Channel:
 
     name: str
     type: ChannelType
-    settings: Mapping[str, Any]
+    settings: Mapping[str, Any] = field(repr=False)  # may hold secrets
     digest_us: int | None = None
     quiet: QuietHours | None = None
 
