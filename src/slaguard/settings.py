@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     cron_secret: SecretStr = SecretStr("")
     # The worker
     worker_batch: int = 200  # timers claimed per transaction
-    worker_poll_seconds: float = 1.0  # the longest sleep without a wake-up
+    worker_poll_seconds: float = 0.5  # the longest sleep without a wake-up
     delivery_concurrency: int = 64  # deliveries in flight per worker
     delivery_max_attempts: int = 8  # then the dead-letter list
     delivery_backoff_seconds: float = 5.0  # first retry delay; doubles, with jitter

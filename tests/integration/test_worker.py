@@ -389,3 +389,79 @@ def test_automations_run_needs_the_cron_secret(tenant: Tenant) -> None:
     r = tenant.client.post("/api/v1/automations/run")
     assert r.status_code == 401
     assert r.json()["error"]["code"] == "unauthenticated"
+
+
+QUIET_AND_DIGEST = """
+calendars:
+  always: {{timezone: UTC, always_open: true}}
+policies:
+  - name: standard
+    calendar: always
+    targets:
+      first_response: {{P1: 40s, P2: 40s, P3: 40s, P4: 40s}}
+channels:
+  digest-hook: {{type: webhook, url: "{hook}/digest", digest: 60s}}
+people:
+  quiet_hours:
+    li@example.com: {{from: "08:00", to: "10:00", timezone: Europe/Berlin}}
+escalations:
+  - name: warn
+    levels:
+      - {{when: "50%", notify: [assignee, digest-hook]}}
+"""
+
+
+@pytest.fixture
+def quiet_tenant(
+    make_tenant: Callable[..., Tenant], services: Services, receiver: HttpReceiver
+) -> Tenant:
+    t: Tenant = make_tenant("quiet", config=False)
+    text = QUIET_AND_DIGEST.format(hook=receiver.url("").rstrip("/"))
+    configs.apply_config(services, tenant_id=t.tenant_id, document=parse_text(text))
+    return t
+
+
+def test_a_digest_channel_folds_a_windows_notifications_into_one_message(
+    quiet_tenant: Tenant, clock: FakeClock, run: Runner, receiver: HttpReceiver
+) -> None:
+    for n in range(3):
+        create(quiet_tenant, clock, f"D-{n}", priority="P3", assignee=None)
+    clock.advance(timedelta(seconds=20))
+    run()
+    assert receiver.requests_to("/digest") == []  # held for the window
+    clock.advance(timedelta(seconds=59))
+    run()
+    assert receiver.requests_to("/digest") == []
+    clock.advance(timedelta(seconds=1))
+    run()
+    [digest] = [r.json() for r in receiver.requests_to("/digest")]
+    assert digest["kind"] == "digest"
+    assert sorted(item["ticket"] for item in digest["items"]) == ["D-0", "D-1", "D-2"]
+    run()
+    assert len(receiver.requests_to("/digest")) == 1
+    # P1 is never held back
+    create(quiet_tenant, clock, "D-P1", priority="P1", assignee=None)
+    clock.advance(timedelta(seconds=20))
+    run()
+    [*_, urgent] = [r.json() for r in receiver.requests_to("/digest")]
+    assert urgent["kind"] == "warning" and urgent["ticket"] == "D-P1"
+
+
+def test_quiet_hours_hold_non_p1_notifications_until_they_end(
+    quiet_tenant: Tenant, clock: FakeClock, run: Runner, smtp: SmtpServer
+) -> None:
+    # the test clock starts at 09:00 UTC = 10:00 in Berlin: set it inside quiet hours
+    clock.set(clock.now.replace(hour=7, minute=30))  # 08:30 in Berlin
+    create(quiet_tenant, clock, "Q-3", priority="P3")
+    create(quiet_tenant, clock, "Q-1", priority="P1")
+    clock.advance(timedelta(seconds=20))
+    run()
+    [mail] = mails_to(smtp, "li@example.com")
+    assert "Q-1" in mail.message["Subject"]
+    clock.set(clock.now.replace(hour=8, minute=59, second=59))
+    run()
+    assert len(mails_to(smtp, "li@example.com")) == 1
+    clock.set(clock.now.replace(hour=9, minute=0, second=0))  # 10:00 in Berlin
+    run()
+    later = mails_to(smtp, "li@example.com")
+    assert len(later) == 2 and "Q-3" in later[1].message["Subject"]
