@@ -22,6 +22,7 @@ DEMO_KEY_FILE = Path(".slaguard-demo-key")
 
 
 def run() -> None:
+    from slaguard.api.observability import configure_logging
     from slaguard.app import tenants
     from slaguard.app.services import Services
     from slaguard.bootstrap import build_services, instance_secret
@@ -74,6 +75,7 @@ def run() -> None:
             f'try: curl -H "Authorization: Bearer {key}" '
             f'"{base}/api/v1/tickets?state=breached&limit=5"\n'
         )
+    configure_logging(json=settings.log_json, level=settings.log_level)
     _, stop_worker = start_worker_thread(services, settings)
     try:
         run_server(settings, services, host=settings.host, port=settings.port)
