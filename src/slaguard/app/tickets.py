@@ -612,3 +612,14 @@ def list_tickets(
     more = len(rows) > limit
     rows = rows[:limit]
     return [ticket_view(r) for r in rows], (_cursor(rows[-1].id) if more and rows else None)
+
+
+def recompute(s: Session, svc: Services, row: TicketRow, *, now: int) -> None:
+    """Re-judge a locked ticket as of `now` with no new event: its stored clocks, log
+    and timers catch up with time (a warning crossed, a due instant passed)."""
+    config = sla_config(svc, tenant_id=row.tenant_id, version=row.config_version)
+    history = list(
+        s.scalars(select(EventRow.data).where(EventRow.ticket_id == row.id).order_by(EventRow.id))
+    )
+    ticket = _parse(row.document, history, config, first_new=len(history))
+    _recompute(s, row, ticket, config, now)

@@ -6,7 +6,14 @@ import sys
 
 import typer
 
-from slaguard.cli import calendar_cmd, explain_cmd, import_cmd, sources_cmd, worker_cmd
+from slaguard.cli import (
+    calendar_cmd,
+    explain_cmd,
+    import_cmd,
+    report_cmd,
+    sources_cmd,
+    worker_cmd,
+)
 from slaguard.cli.admin_cmd import config_app, keys_app, migrate, tenants_app
 from slaguard.cli.serve_cmd import serve
 from slaguard.domain.errors import SlaError
@@ -30,6 +37,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(sources_cmd.app, name="sources")
 app.command("import")(import_cmd.import_tickets)
 app.command("worker")(worker_cmd.worker)
+app.command("report")(report_cmd.report)
 app.add_typer(worker_cmd.outbox_app, name="outbox")
 
 

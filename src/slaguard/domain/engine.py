@@ -101,7 +101,7 @@ class Clock(NamedTuple):
     policy: str
     priority: str | None = None  # the priority and tier the target was computed for
     tier: str | None = None
-    next_at: int | None = None  # the next warning or due instant of a running clock
+    next_at: int | None = None  # next warning, or the breach (due + 1 µs), of a running clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -528,7 +528,9 @@ def _finish(
     warnings: list[tuple[str, int]] = []
     # The next instant something happens to a running clock (a warning, the due
     # instant): what a timer wheel or a worker waits for.
-    next_at = due_at if breached_at is None and open_from is not None else None
+    # The breach is 1 µs past the due instant: a clock at exactly due_at is still running.
+    running = breached_at is None and open_from is not None
+    next_at = due_at + 1 if running and due_at is not None else None
     for spec in target.warnings:
         threshold = spec.elapsed_at(target_us)
         crossed = elapsed >= threshold

@@ -1,6 +1,7 @@
 """The worker loop: fire what is due, deliver what is claimed, sleep until the next timer.
 
-Each round: (1) fire due timers, ticket by ticket, until none is due; (2) claim due
+Each round: (1) fire due timers, ticket by ticket, and bring the stored clocks of
+tickets whose clocks changed by time alone up to date (`app/refresh.py`); (2) claim due
 outbox rows and send them concurrently; (3) record the outcomes. When nothing is due
 it sleeps until the earliest timer or delivery, at most `poll_seconds`, and on
 PostgreSQL a NOTIFY from a write that planned a timer soon wakes it at once. Database
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from slaguard.app import escalations, outbox
+from slaguard.app import escalations, outbox, refresh
 from slaguard.app.outbox import Claimed, Outcome
 from slaguard.app.services import Services
 from slaguard.notify import Deliverer, DeliveryFailed
@@ -114,6 +115,9 @@ class Worker:
         stats.tickets = await asyncio.to_thread(
             escalations.fire_due, svc, now=svc.clock(), limit=opts.batch
         )
+        stats.tickets += await asyncio.to_thread(
+            refresh.refresh_due, svc, now=svc.clock(), limit=opts.batch
+        )
         claimed = await asyncio.to_thread(
             outbox.claim,
             svc,
@@ -198,5 +202,9 @@ class Worker:
 
 
 def _next_due(svc: Services) -> int | None:
-    instants = [t for t in (escalations.next_due(svc), outbox.next_due(svc)) if t is not None]
+    instants = [
+        t
+        for t in (escalations.next_due(svc), outbox.next_due(svc), refresh.next_due(svc))
+        if t is not None
+    ]
     return min(instants, default=None)

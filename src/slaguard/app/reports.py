@@ -1,0 +1,359 @@
+"""Reports over the materialised clocks, aggregated in the database.
+
+Every figure is one SQL statement over `clocks` (joined to `tickets` for the grouping
+field), the same on SQLite and PostgreSQL: counts and sums with CASE, percentiles with
+window functions (ROW_NUMBER / COUNT over the group), no Python loops over rows.
+Definitions (`docs/reports.md`):
+
+- A clock instance *counts* in a window when it ended (met, breached_met) or breached
+  in it. Its breach instant is `breached_us`, or, for a clock still running past its due
+  instant that nothing has re-evaluated since, the due instant.
+- compliance rate = counted instances not breached / counted; breach rate = the rest.
+- response times: first_response and resolution instances that stopped in the window;
+  business time (the clock's elapsed business time) and calendar time (stop - start);
+  median and p90 are the nearest-rank percentiles (the smallest value with at least that
+  share of values at or below it).
+- at-risk coverage: breached instances that had a warning first / breached instances;
+  save rate: warned instances that were met / warned instances.
+- escalation rate: counted instances with an escalation level fired / counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+)
+
+from slaguard.app.services import Services
+from slaguard.app.tenants import Principal, Role, require
+from slaguard.db.tables import ClockRow, EscalationRow, TicketRow
+from slaguard.domain.calendar import from_us
+from slaguard.domain.errors import TicketError
+from slaguard.domain.states import ClockState
+
+__all__ = ["GROUPS", "REPORTS", "Window", "run_report"]
+
+GROUPS = (
+    "team",
+    "queue",
+    "category",
+    "product",
+    "channel",
+    "tier",
+    "priority",
+    "policy",
+    "assignee",
+    "metric",
+)
+REPORTS = ("compliance", "response-times", "coverage", "trend")
+TARGET_RATE = 0.90  # a segment below this is flagged
+CRITICAL_RATE = 0.85  # ... and critical below this
+_WEEK_US = 7 * 86_400_000_000
+_QUARTER_US = 13 * _WEEK_US
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    start_us: int
+    end_us: int  # exclusive
+
+
+def _group(name: str | None) -> ColumnElement[Any]:
+    if name is None:
+        return literal("all")
+    if name not in GROUPS:
+        raise TicketError(f"unknown group {name!r} (one of {', '.join(GROUPS)})", "group_by")
+    columns: Mapping[str, Any] = {
+        "team": TicketRow.team,
+        "priority": TicketRow.priority,
+        "assignee": TicketRow.assignee,
+        "policy": ClockRow.policy,
+        "metric": ClockRow.metric,
+    }
+    if name in columns:
+        return func.coalesce(columns[name], "(none)")
+    return func.coalesce(TicketRow.document[name].as_string(), "(none)")
+
+
+def _breach_at(now: int) -> ColumnElement[Any]:
+    """The instant an instance breached, including clocks overdue since their last write."""
+    return case(
+        (ClockRow.breached_us.is_not(None), ClockRow.breached_us),
+        (
+            and_(ClockRow.state == ClockState.RUNNING.value, ClockRow.due_us < now),
+            ClockRow.due_us,
+        ),
+        else_=null(),
+    )
+
+
+def _in(column: Any, w: Window) -> ColumnElement[bool]:
+    return and_(column >= w.start_us, column < w.end_us)
+
+
+def _counted(tenant_id: int, w: Window, now: int) -> tuple[ColumnElement[bool], Any]:
+    breach_at = _breach_at(now)
+    ended = and_(
+        ClockRow.state.in_((ClockState.MET.value, ClockState.BREACHED_MET.value)),
+        _in(ClockRow.stopped_us, w),
+    )
+    where = and_(
+        ClockRow.tenant_id == tenant_id,
+        or_(ended, _in(breach_at, w)),
+    )
+    breached = and_(breach_at.is_not(None), breach_at < w.end_us)
+    return where, breached
+
+
+def _rate(part: int | None, whole: int | None) -> float | None:
+    return None if not whole else round((part or 0) / whole, 4)
+
+
+def _iso(us: int) -> str:
+    return from_us(us).isoformat()
+
+
+def compliance(
+    svc: Services, tenant_id: int, w: Window, group_by: str | None, now: int
+) -> list[dict[str, Any]]:
+    grp = _group(group_by).label("segment")
+    where, breached = _counted(tenant_id, w, now)
+    q = (
+        select(
+            grp,
+            ClockRow.metric,
+            func.count().label("counted"),
+            func.sum(case((breached, 1), else_=0)).label("breached"),
+        )
+        .join(TicketRow, TicketRow.id == ClockRow.ticket_id)
+        .where(where)
+        .group_by(grp, ClockRow.metric)
+        .order_by(grp, ClockRow.metric)
+    )
+    with svc.reading() as s:
+        rows = s.execute(q).all()
+    out = []
+    for segment, metric, counted, breached_n in rows:
+        met = counted - (breached_n or 0)
+        rate = _rate(met, counted)
+        status = "ok"
+        action = ""
+        if rate is not None and rate < TARGET_RATE:
+            status = "critical" if rate < CRITICAL_RATE else "below_target"
+            action = "adjust target or add capacity"
+        out.append(
+            {
+                "segment": segment,
+                "metric": metric,
+                "counted": counted,
+                "met": met,
+                "breached": breached_n or 0,
+                "compliance_rate": rate,
+                "breach_rate": _rate(breached_n, counted),
+                "alert": status,
+                "recommended_action": action,
+            }
+        )
+    return out
+
+
+def _percentiles(base: Select[Any], value: Any, grp: Any) -> Select[Any]:
+    """n, mean, median and p90 (nearest rank) of `value` per (segment, metric)."""
+    parts = [grp, ClockRow.metric]
+    ranked = base.add_columns(
+        value.label("v"),
+        func.row_number().over(partition_by=parts, order_by=value).label("rn"),
+        func.count().over(partition_by=parts).label("n"),
+    ).subquery()
+    c = ranked.c
+    return (
+        select(
+            c.segment,
+            c.metric,
+            func.max(c.n).label("n"),
+            func.avg(c.v).label("mean"),
+            func.min(case((c.rn >= (c.n + 1) // 2, c.v))).label("median"),
+            func.min(case((c.rn >= (9 * c.n + 9) // 10, c.v))).label("p90"),
+        )
+        .group_by(c.segment, c.metric)
+        .order_by(c.segment, c.metric)
+    )
+
+
+def response_times(
+    svc: Services, tenant_id: int, w: Window, group_by: str | None, now: int
+) -> list[dict[str, Any]]:
+    grp = _group(group_by).label("segment")
+    base = (
+        select(grp, ClockRow.metric)
+        .join(TicketRow, TicketRow.id == ClockRow.ticket_id)
+        .where(
+            ClockRow.tenant_id == tenant_id,
+            ClockRow.metric.in_(("first_response", "resolution")),
+            ClockRow.state.in_((ClockState.MET.value, ClockState.BREACHED_MET.value)),
+            _in(ClockRow.stopped_us, w),
+        )
+    )
+    business = _percentiles(base, ClockRow.elapsed_us, grp)
+    calendar = _percentiles(base, ClockRow.stopped_us - ClockRow.started_us, grp)
+    with svc.reading() as s:
+        b_rows = s.execute(business).all()
+        c_rows = {(r.segment, r.metric): r for r in s.execute(calendar)}
+    out = []
+    for r in b_rows:
+        cal = c_rows[(r.segment, r.metric)]
+        out.append(
+            {
+                "segment": r.segment,
+                "metric": r.metric,
+                "count": r.n,
+                "business_median_s": _seconds(r.median),
+                "business_p90_s": _seconds(r.p90),
+                "business_mean_s": _seconds(r.mean),
+                "calendar_median_s": _seconds(cal.median),
+                "calendar_p90_s": _seconds(cal.p90),
+                "calendar_mean_s": _seconds(cal.mean),
+            }
+        )
+    return out
+
+
+def _seconds(us: Any) -> float | None:
+    return None if us is None else round(float(us) / 1_000_000, 3)
+
+
+def coverage(
+    svc: Services, tenant_id: int, w: Window, group_by: str | None, now: int
+) -> list[dict[str, Any]]:
+    grp = _group(group_by).label("segment")
+    where, breached = _counted(tenant_id, w, now)
+    warned = func.json_array_length(ClockRow.warnings) > 0
+    escalated = exists().where(
+        EscalationRow.ticket_id == ClockRow.ticket_id,
+        EscalationRow.metric == ClockRow.metric,
+        EscalationRow.cycle == ClockRow.cycle,
+    )
+    one = 1
+    q = (
+        select(
+            grp,
+            ClockRow.metric,
+            func.count().label("counted"),
+            func.sum(case((breached, one), else_=0)).label("breached"),
+            func.sum(case((and_(breached, warned), one), else_=0)).label("warned_breached"),
+            func.sum(case((warned, one), else_=0)).label("warned"),
+            func.sum(case((and_(warned, ~breached), one), else_=0)).label("saved"),
+            func.sum(case((escalated, one), else_=0)).label("escalated"),
+        )
+        .join(TicketRow, TicketRow.id == ClockRow.ticket_id)
+        .where(where)
+        .group_by(grp, ClockRow.metric)
+        .order_by(grp, ClockRow.metric)
+    )
+    with svc.reading() as s:
+        rows = s.execute(q).all()
+    return [
+        {
+            "segment": r.segment,
+            "metric": r.metric,
+            "counted": r.counted,
+            "breached": r.breached or 0,
+            "at_risk_coverage": _rate(r.warned_breached, r.breached),
+            "warned": r.warned or 0,
+            "save_rate": _rate(r.saved, r.warned),
+            "escalated": r.escalated or 0,
+            "escalation_rate": _rate(r.escalated, r.counted),
+        }
+        for r in rows
+    ]
+
+
+def trend(
+    svc: Services, tenant_id: int, w: Window, group_by: str | None, now: int
+) -> list[dict[str, Any]]:
+    """Breach volume and rate in the last week and quarter of the window, against the
+    week and quarter before."""
+    out = []
+    for label, span in (("week", _WEEK_US), ("quarter", _QUARTER_US)):
+        current = Window(w.end_us - span, w.end_us)
+        previous = Window(w.end_us - 2 * span, w.end_us - span)
+        now_rows = {
+            (r["segment"], r["metric"]): r
+            for r in compliance(svc, tenant_id, current, group_by, now)
+        }
+        before = {
+            (r["segment"], r["metric"]): r
+            for r in compliance(svc, tenant_id, previous, group_by, now)
+        }
+        for key in sorted(set(now_rows) | set(before)):
+            a, b = now_rows.get(key), before.get(key)
+            out.append(
+                {
+                    "period": label,
+                    "segment": key[0],
+                    "metric": key[1],
+                    "from": _iso(current.start_us),
+                    "breached": a["breached"] if a else 0,
+                    "breach_rate": a["breach_rate"] if a else None,
+                    "previous_breached": b["breached"] if b else 0,
+                    "previous_breach_rate": b["breach_rate"] if b else None,
+                    "change": (a["breached"] if a else 0) - (b["breached"] if b else 0),
+                }
+            )
+    return out
+
+
+_RUNNERS = {
+    "compliance": compliance,
+    "response-times": response_times,
+    "coverage": coverage,
+    "trend": trend,
+}
+
+
+def run_report(
+    svc: Services,
+    *,
+    principal: Principal,
+    name: str,
+    start_us: int | None,
+    end_us: int | None,
+    group_by: str | None = None,
+) -> dict[str, Any]:
+    """One report for the principal's tenant: `{"report", "from", "to", "group_by", "rows"}`.
+    The window defaults to the 30 days before now."""
+    require(principal, Role.VIEWER)
+    runner = _RUNNERS.get(name)
+    if runner is None:
+        raise TicketError(f"unknown report {name!r} (one of {', '.join(REPORTS)})", "name")
+    now = svc.clock()
+    end = end_us if end_us is not None else now
+    start = start_us if start_us is not None else end - 30 * 86_400_000_000
+    if start >= end:
+        raise TicketError("`from` must be before `to`", "from")
+    rows = runner(svc, principal.tenant_id, Window(start, end), group_by, now)
+    return {
+        "report": name,
+        "from": _iso(start),
+        "to": _iso(end),
+        "group_by": group_by,
+        "rows": rows,
+    }
+
+
+def columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The columns of a report's rows, in their order (for tables and CSV)."""
+    return list(rows[0]) if rows else []

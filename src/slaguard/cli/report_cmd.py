@@ -1,0 +1,66 @@
+"""`slaguard report NAME --tenant T --from --to --group-by --format table|json|csv`."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from slaguard.cli.admin_cmd import TenantOpt, open_services
+
+__all__ = ["report"]
+
+
+def report(
+    name: Annotated[str, typer.Argument(help="compliance, response-times, coverage or trend")],
+    tenant: TenantOpt,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="ISO-8601 start (default: 30 days before --to)")
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="ISO-8601 end, exclusive (default: now)")
+    ] = None,
+    group_by: Annotated[
+        str | None,
+        typer.Option(
+            "--group-by",
+            help="team, queue, category, product, channel, tier, priority, policy, assignee",
+        ),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, json or csv")] = "table",
+) -> None:
+    """Print a report (definitions in docs/reports.md)."""
+    from slaguard.api.deps import parse_at
+    from slaguard.api.routers.reports import to_csv
+    from slaguard.app import reports, tenants
+    from slaguard.app.tenants import Principal, Role
+    from slaguard.domain.errors import TicketError
+
+    if fmt not in ("table", "json", "csv"):
+        raise TicketError(f"unknown format {fmt!r} (table, json or csv)", "--format")
+    with open_services() as svc:
+        tenant_id = tenants.tenant_named(svc, tenant)
+        principal = Principal(tenant_id=tenant_id, tenant=tenant, role=Role.VIEWER)
+        result = reports.run_report(
+            svc,
+            principal=principal,
+            name=name,
+            start_us=parse_at(from_, "--from"),
+            end_us=parse_at(to, "--to"),
+            group_by=group_by,
+        )
+    rows = result["rows"]
+    if fmt == "json":
+        typer.echo(json.dumps(result, indent=2))
+        return
+    if fmt == "csv":
+        typer.echo(to_csv(rows), nl=False)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*reports.columns(rows), title=f"{name}: {result['from']} to {result['to']}")
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    Console().print(table)

@@ -1,0 +1,164 @@
+"""Reports on both databases, against a small dataset whose answers are worked out by
+hand in the comments below (not by the code under test)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from apihelpers import START, FakeClock, Tenant
+
+from slaguard.app import configs
+from slaguard.app.refresh import refresh_due
+from slaguard.app.services import Services
+from slaguard.config.files import parse_text
+
+CONFIG = """
+calendars:
+  always: {timezone: UTC, always_open: true}
+policies:
+  - name: standard
+    calendar: always
+    targets:
+      first_response: {P1: 1h, P2: 1h, P3: 1h, P4: 1h}
+      resolution: {P1: 8h, P2: 8h, P3: 8h, P4: 8h}
+    warnings: ["50%"]
+"""
+
+
+def at(minutes: float) -> str:
+    return (START + timedelta(minutes=minutes)).isoformat()
+
+
+@pytest.fixture
+def dataset(make_tenant: Callable[..., Tenant], services: Services, clock: FakeClock) -> Tenant:
+    """Four tickets created at START on a 24x7 calendar, first response due in 1h
+    (warning at 30m), resolution in 8h; judged at START + 3h:
+
+        T1 team a, email: replied at 30m (met, warned at 30m), resolved at 2h (met)
+        T2 team a, chat:  replied at 2h (breached at 1h, warned at 30m)
+        T3 team b, email: replied at 10m (met, never warned)
+        T4 team b, chat:  no reply: breached at 1h, warned at 30m (found by the worker)
+    """
+    t: Tenant = make_tenant("acme", config=False)
+    configs.apply_config(services, tenant_id=t.tenant_id, document=parse_text(CONFIG))
+    plan = {
+        "T1": ("a", "email", [("agent_reply", 30), ("resolved", 120)]),
+        "T2": ("a", "chat", [("agent_reply", 120)]),
+        "T3": ("b", "email", [("agent_reply", 10)]),
+        "T4": ("b", "chat", []),
+    }
+    for tid, (team, channel, _events) in plan.items():
+        doc: dict[str, Any] = {
+            "id": tid,
+            "priority": "P2",
+            "team": team,
+            "channel": channel,
+            "events": [{"id": f"{tid}-c", "type": "created", "at": at(0)}],
+        }
+        assert t.post("/api/v1/tickets", doc).status_code == 201
+    for tid, (_, _, events) in plan.items():
+        for n, (kind, minute) in enumerate(events):
+            clock.set(START + timedelta(minutes=minute))
+            r = t.post(
+                f"/api/v1/tickets/{tid}/events",
+                {"id": f"{tid}-{n}", "type": kind, "at": at(minute)},
+            )
+            assert r.status_code in (200, 201), r.text
+    clock.set(START + timedelta(hours=3))
+    # T4 was last written at START: the worker's refresh brings its clocks up to date.
+    while refresh_due(services, now=clock()):
+        pass
+    return t
+
+
+def report(t: Tenant, name: str, **params: str) -> list[dict[str, Any]]:
+    query = {"from": at(0), "to": at(24 * 60), **params}
+    r = t.get(f"/api/v1/reports/{name}", params=query)
+    assert r.status_code == 200, r.text
+    rows: list[dict[str, Any]] = r.json()["rows"]
+    return rows
+
+
+def by(rows: list[dict[str, Any]], *keys: str) -> dict[tuple[Any, ...], dict[str, Any]]:
+    return {tuple(r[k] for k in keys): r for r in rows}
+
+
+def test_compliance_and_breach_rate_per_metric(dataset: Tenant) -> None:
+    rows = by(report(dataset, "compliance"), "metric")
+    # first_response: 4 counted (T1, T3 met; T2 breached and met late; T4 breached)
+    fr = rows[("first_response",)]
+    assert (fr["counted"], fr["met"], fr["breached"]) == (4, 2, 2)
+    assert fr["compliance_rate"] == 0.5 and fr["breach_rate"] == 0.5
+    assert fr["alert"] == "critical" and fr["recommended_action"]
+    # resolution: only T1 ended (met); the others still run within 8h
+    res = rows[("resolution",)]
+    assert (res["counted"], res["met"], res["breached"]) == (1, 1, 0)
+    assert res["compliance_rate"] == 1.0 and res["alert"] == "ok"
+
+
+def test_compliance_grouped_by_team_and_by_a_document_field(dataset: Tenant) -> None:
+    teams = by(report(dataset, "compliance", group_by="team"), "segment", "metric")
+    assert teams[("a", "first_response")]["breached"] == 1  # T2
+    assert teams[("b", "first_response")]["breached"] == 1  # T4
+    assert teams[("a", "first_response")]["counted"] == 2
+    channels = by(report(dataset, "compliance", group_by="channel"), "segment", "metric")
+    assert channels[("chat", "first_response")]["compliance_rate"] == 0.0  # T2, T4
+    assert channels[("email", "first_response")]["compliance_rate"] == 1.0  # T1, T3
+
+
+def test_response_times_median_p90_mean(dataset: Tenant) -> None:
+    rows = by(report(dataset, "response-times"), "metric")
+    fr = rows[("first_response",)]
+    # stopped: T1 30m, T2 120m, T3 10m -> sorted 10, 30, 120
+    assert fr["count"] == 3
+    assert fr["business_median_s"] == 30 * 60
+    assert fr["business_p90_s"] == 120 * 60  # nearest rank: ceil(0.9 * 3) = 3rd
+    assert fr["business_mean_s"] == pytest.approx((10 + 30 + 120) * 60 / 3, abs=0.01)
+    assert fr["calendar_median_s"] == 30 * 60  # 24x7: calendar time = business time
+    res = rows[("resolution",)]
+    assert res["count"] == 1 and res["business_median_s"] == 120 * 60
+
+
+def test_at_risk_coverage_and_save_rate(dataset: Tenant) -> None:
+    fr = by(report(dataset, "coverage"), "metric")[("first_response",)]
+    # breached: T2, T4, both warned first -> coverage 1.0
+    assert fr["breached"] == 2 and fr["at_risk_coverage"] == 1.0
+    # warned: T1 (met: saved), T2, T4 (breached) -> save rate 1/3
+    assert fr["warned"] == 3 and fr["save_rate"] == pytest.approx(1 / 3, abs=1e-4)
+    assert fr["escalated"] == 0 and fr["escalation_rate"] == 0.0
+
+
+def test_window_excludes_what_ended_outside_it(dataset: Tenant) -> None:
+    # from 0:45 to 1:30: T2's and T4's breaches (1:00) fall inside; T1 (0:30) and T3
+    # (0:10) ended before it; T2's late reply (2:00) after it.
+    rows = by(report(dataset, "compliance", **{"from": at(45), "to": at(90)}), "metric")
+    assert rows[("first_response",)]["counted"] == 2
+    assert rows[("first_response",)]["breached"] == 2
+
+
+def test_csv_download(dataset: Tenant) -> None:
+    r = dataset.get("/api/v1/reports/compliance", params={"format": "csv", "group_by": "team"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert {(row["segment"], row["metric"]) for row in rows} >= {("a", "first_response")}
+
+
+def test_bad_requests_name_the_field(dataset: Tenant) -> None:
+    r = dataset.get("/api/v1/reports/nope")
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["path"] == "name"
+    r = dataset.get("/api/v1/reports/compliance", params={"group_by": "planet"})
+    assert r.json()["error"]["details"][0]["path"] == "group_by"
+    r = dataset.get("/api/v1/reports/compliance", params={"from": at(60), "to": at(0)})
+    assert r.json()["error"]["details"][0]["path"] == "from"
+    r = dataset.get("/api/v1/reports/compliance", params={"from": "yesterday"})
+    assert r.json()["error"]["details"][0]["path"] == "from"
+
+
+def test_reports_see_only_their_tenant(dataset: Tenant, make_tenant: Callable[..., Tenant]) -> None:
+    other = make_tenant("globex")
+    assert report(other, "compliance") == []
