@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from slaguard.app import audit
 from slaguard.app.services import Services
 from slaguard.config.model import parse_config
 from slaguard.db.tables import ConfigVersionRow
@@ -97,6 +98,14 @@ def apply_config(
                 holidays=holidays,
                 source_text=source_text,
             )
+        )
+        audit.record(
+            s,
+            tenant_id,
+            "config.applied",
+            f"version {version}",
+            {"version": version, "document": dict(document), "holidays": holidays},
+            now=svc.clock(),
         )
     svc.configs.put((tenant_id, version), config)
     return version

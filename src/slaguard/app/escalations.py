@@ -19,7 +19,7 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from slaguard.app import tickets, timers
+from slaguard.app import audit, tickets, timers
 from slaguard.app.automation import (
     current_escalation,
     iso,
@@ -235,6 +235,15 @@ def _level(p: _Pass, ladder_name: str, index: int, metric: str, cycle: int) -> N
         escalation_id=esc.id,
     )
     esc.note = "; ".join(done.notes)[:500]
+    audit.record(
+        s,
+        p.row.tenant_id,
+        "escalation.fired",
+        p.row.external_id,
+        {**escalation_view(esc, p.row.external_id), "deliveries": done.deliveries},
+        now=p.now,
+        actor="slaguard",
+    )
     p.events.extend(done.events)
     p.fields = {**p.fields, **done.fields}
     if level.repeat_every_us:
@@ -383,6 +392,21 @@ def _ack(s: Session, esc: EscalationRow, who: str, now: int) -> bool:
     )
     for e in siblings:
         e.acked_us, e.acked_by = now, who[:200]
+        audit.record(
+            s,
+            e.tenant_id,
+            "escalation.acknowledged",
+            str(e.id),
+            {
+                "escalation": e.id,
+                "ladder": e.ladder,
+                "level": e.level,
+                "metric": e.metric,
+                "cycle": e.cycle,
+            },
+            now=now,
+            actor=who[:200],
+        )
     repeat_keys = [json.dumps(["R", e.id], separators=(",", ":"))[:-1] for e in siblings]
     for timer in s.scalars(
         select(TimerRow).where(TimerRow.ticket_id == esc.ticket_id, TimerRow.kind == timers.REPEAT)

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Select, delete, exists, insert, or_, select, text
 from sqlalchemy.orm import Session
 
+from slaguard.app import audit
 from slaguard.app.automation import event_triggers
 from slaguard.app.configs import latest_version, sla_config
 from slaguard.app.services import Services
@@ -176,6 +177,15 @@ def create_ticket(
         )
         s.add(row)
         s.flush()
+        audit.record(
+            s,
+            row.tenant_id,
+            "ticket.created",
+            external_id,
+            {"fields": fields},
+            now=now,
+            actor=f"{principal.role.value} of {principal.tenant}",
+        )
         new = [("created", "created"), *((str(d.get("type")), d["id"]) for d in docs)]
         written, ticket = event_triggers(
             s,
@@ -414,6 +424,12 @@ def _insert_events(
             }
             for d in docs
         ],
+    )
+    audit.record_many(
+        s,
+        row.tenant_id,
+        [audit.Entry("ticket.event", row.external_id, d, str(d.get("actor") or "")) for d in docs],
+        now=now,
     )
 
 

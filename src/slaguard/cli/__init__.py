@@ -7,6 +7,7 @@ import sys
 import typer
 
 from slaguard.cli import (
+    audit_cmd,
     calendar_cmd,
     explain_cmd,
     import_cmd,
@@ -38,6 +39,7 @@ app.add_typer(sources_cmd.app, name="sources")
 app.command("import")(import_cmd.import_tickets)
 app.command("worker")(worker_cmd.worker)
 app.command("report")(report_cmd.report)
+app.add_typer(audit_cmd.audit_app, name="audit")
 app.add_typer(worker_cmd.outbox_app, name="outbox")
 
 

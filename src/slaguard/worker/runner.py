@@ -1,7 +1,8 @@
 """The worker loop: fire what is due, deliver what is claimed, sleep until the next timer.
 
 Each round: (1) fire due timers, ticket by ticket, and bring the stored clocks of
-tickets whose clocks changed by time alone up to date (`app/refresh.py`); (2) claim due
+tickets whose clocks changed by time alone up to date (`app/refresh.py`), and seal
+new audit records into their chains (`app/audit.py`); (2) claim due
 outbox rows and send them concurrently; (3) record the outcomes. When nothing is due
 it sleeps until the earliest timer or delivery, at most `poll_seconds`, and on
 PostgreSQL a NOTIFY from a write that planned a timer soon wakes it at once. Database
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from slaguard.app import escalations, outbox, refresh
+from slaguard.app import audit, escalations, outbox, refresh
 from slaguard.app.outbox import Claimed, Outcome
 from slaguard.app.services import Services
 from slaguard.notify import Deliverer, DeliveryFailed
@@ -118,6 +119,7 @@ class Worker:
         stats.tickets += await asyncio.to_thread(
             refresh.refresh_due, svc, now=svc.clock(), limit=opts.batch
         )
+        await asyncio.to_thread(audit.seal, svc)
         claimed = await asyncio.to_thread(
             outbox.claim,
             svc,

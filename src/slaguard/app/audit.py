@@ -1,0 +1,241 @@
+"""The audit trail: an append-only, hash-chained log per tenant.
+
+Every change (ticket events, configuration versions, escalations fired and
+acknowledged, breach reasons) is recorded in the transaction that makes it, with the
+SHA-256 of its content. Chaining happens afterwards, in one place: the worker's sealer
+takes a tenant's unsealed records in id order and gives each its place (`seq`, 1, 2,
+...), the hash of the record before it and its own chain hash:
+
+    content_hash = sha256(canonical JSON of tenant, at, kind, subject, actor, data)
+    hash         = sha256(f"{seq}:{prev_hash}:{content_hash}")      (prev_hash of seq 1: 64 zeros)
+
+Why seal afterwards rather than chain at write time: chaining at write time makes every
+writer of a tenant wait for the previous one (the head of the chain is one row), which
+would serialise all ingestion of a tenant; sealing keeps writers independent, and a
+record is sealed within a worker round of being written.
+
+`verify` walks a tenant's sealed records in `seq` order and recomputes both hashes: a
+changed record breaks its content hash, a removed one leaves a gap in `seq` (and breaks
+the next record's `prev_hash`), two swapped records break the chain at the first of them.
+On PostgreSQL a trigger refuses UPDATE and DELETE of sealed records (and of the content
+of unsealed ones) to the service's own database user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session
+
+from slaguard.app.services import Services
+from slaguard.db.tables import AuditRow
+from slaguard.domain.calendar import from_us
+
+__all__ = [
+    "GENESIS",
+    "Break",
+    "chain_hash",
+    "content_hash",
+    "export",
+    "record",
+    "record_many",
+    "seal",
+    "verify",
+]
+
+GENESIS = "0" * 64
+_SEAL_LOCK_BASE = 0x5_1A_A0D1_0000
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(tenant_id: int, at_us: int, kind: str, subject: str, actor: str, data: Any) -> str:
+    body = _canonical([tenant_id, at_us, kind, subject, actor, data])
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def chain_hash(seq: int, prev_hash: str, content: str) -> str:
+    return hashlib.sha256(f"{seq}:{prev_hash}:{content}".encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    kind: str  # ticket.created, ticket.event, config.applied, escalation.fired, ...
+    subject: str  # what it is about: a ticket id, a config version, ...
+    data: Mapping[str, Any]
+    actor: str = ""
+
+
+def record_many(s: Session, tenant_id: int, entries: Sequence[Entry], *, now: int) -> None:
+    """Append records in the caller's transaction (unsealed)."""
+    if not entries:
+        return
+    rows = []
+    for e in entries:
+        data = json.loads(_canonical(e.data))  # stored exactly as it was hashed
+        rows.append(
+            {
+                "tenant_id": tenant_id,
+                "at_us": now,
+                "kind": e.kind,
+                "subject": e.subject[:200],
+                "actor": e.actor[:200],
+                "data": data,
+                "content_hash": content_hash(
+                    tenant_id, now, e.kind, e.subject[:200], e.actor[:200], data
+                ),
+            }
+        )
+    s.execute(insert(AuditRow), rows)
+
+
+def record(
+    s: Session,
+    tenant_id: int,
+    kind: str,
+    subject: str,
+    data: Mapping[str, Any],
+    *,
+    now: int,
+    actor: str = "",
+) -> None:
+    record_many(s, tenant_id, [Entry(kind, subject, data, actor)], now=now)
+
+
+def seal(svc: Services, *, limit: int = 5000) -> int:
+    """Chain up to `limit` unsealed records (of every tenant); how many were sealed."""
+    sealed = 0
+    with svc.writing() as s:
+        tenants = list(
+            s.scalars(select(AuditRow.tenant_id).where(AuditRow.seq.is_(None)).distinct())
+        )
+        for tenant_id in tenants:
+            if not svc.is_sqlite:
+                # one sealer per tenant at a time; others skip it this round
+                got = s.scalar(
+                    text("SELECT pg_try_advisory_xact_lock(:k)"),
+                    {"k": _SEAL_LOCK_BASE + tenant_id},
+                )
+                if not got:
+                    continue
+            head = s.execute(
+                select(AuditRow.seq, AuditRow.hash)
+                .where(AuditRow.tenant_id == tenant_id, AuditRow.seq.is_not(None))
+                .order_by(AuditRow.seq.desc())
+                .limit(1)
+            ).first()
+            seq, prev = (head.seq, head.hash) if head is not None else (0, GENESIS)
+            rows = s.scalars(
+                select(AuditRow)
+                .where(AuditRow.tenant_id == tenant_id, AuditRow.seq.is_(None))
+                .order_by(AuditRow.id)
+                .limit(limit - sealed)
+            )
+            for row in rows:
+                seq += 1
+                row.seq, row.prev_hash = seq, prev
+                row.hash = prev = chain_hash(seq, prev, row.content_hash)
+                sealed += 1
+            if sealed >= limit:
+                break
+    return sealed
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """The first record where the chain does not hold, and why."""
+
+    seq: int | None
+    record_id: int | None
+    reason: str
+
+
+def verify(svc: Services, *, tenant_id: int, batch: int = 10_000) -> tuple[int, Break | None]:
+    """Walk the tenant's sealed chain: (records checked, the first break or None)."""
+    expected_seq, prev = 1, GENESIS
+    checked = 0
+    for row in _sealed(svc, tenant_id, batch):
+        if row.seq != expected_seq:
+            missing = "removed" if row.seq > expected_seq else "duplicated or reordered"
+            return checked, Break(
+                expected_seq, row.id, f"record {expected_seq} is {missing} (found {row.seq})"
+            )
+        content = content_hash(tenant_id, row.at_us, row.kind, row.subject, row.actor, row.data)
+        if content != row.content_hash:
+            return checked, Break(row.seq, row.id, "its content was altered")
+        if row.prev_hash != prev:
+            return checked, Break(row.seq, row.id, "it does not follow the record before it")
+        if chain_hash(row.seq, prev, content) != row.hash:
+            return checked, Break(row.seq, row.id, "its chain hash was altered")
+        prev = row.hash
+        expected_seq += 1
+        checked += 1
+    return checked, None
+
+
+def _sealed(svc: Services, tenant_id: int, batch: int) -> Iterator[Any]:
+    after = 0
+    while True:
+        with svc.reading() as s:
+            rows = s.execute(
+                select(
+                    AuditRow.id,
+                    AuditRow.seq,
+                    AuditRow.at_us,
+                    AuditRow.kind,
+                    AuditRow.subject,
+                    AuditRow.actor,
+                    AuditRow.data,
+                    AuditRow.content_hash,
+                    AuditRow.prev_hash,
+                    AuditRow.hash,
+                )
+                .where(
+                    AuditRow.tenant_id == tenant_id,
+                    AuditRow.seq.is_not(None),
+                    AuditRow.seq > after,
+                )
+                .order_by(AuditRow.seq)
+                .limit(batch)
+            ).all()
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1].seq
+
+
+def unsealed_count(svc: Services, *, tenant_id: int) -> int:
+    with svc.reading() as s:
+        return int(
+            s.scalar(
+                select(func.count())
+                .select_from(AuditRow)
+                .where(AuditRow.tenant_id == tenant_id, AuditRow.seq.is_(None))
+            )
+            or 0
+        )
+
+
+def export(svc: Services, *, tenant_id: int) -> Iterator[dict[str, Any]]:
+    """The sealed records as JSON-ready objects, in chain order, with their hashes."""
+    for row in _sealed(svc, tenant_id, 10_000):
+        yield {
+            "seq": row.seq,
+            "tenant_id": tenant_id,
+            "at_us": row.at_us,
+            "at": from_us(row.at_us).isoformat(),
+            "kind": row.kind,
+            "subject": row.subject,
+            "actor": row.actor,
+            "data": row.data,
+            "content_hash": row.content_hash,
+            "prev_hash": row.prev_hash,
+            "hash": row.hash,
+        }
