@@ -162,3 +162,36 @@ def test_bad_requests_name_the_field(dataset: Tenant) -> None:
 def test_reports_see_only_their_tenant(dataset: Tenant, make_tenant: Callable[..., Tenant]) -> None:
     other = make_tenant("globex")
     assert report(other, "compliance") == []
+
+
+def test_breach_reasons_suggested_confirmed_and_reported(dataset: Tenant) -> None:
+    [breach] = dataset.get("/api/v1/tickets/T2/breaches").json()
+    assert (breach["metric"], breach["cycle"]) == ("first_response", 1)
+    assert breach["breached_at"] == at(60)
+    # nobody was assigned for the whole first hour: more than a quarter of the target
+    assert breach["suggested_reason"] == "unclear_ownership" and breach["evidence"]
+    assert breach["reason"] is None
+
+    path = "/api/v1/tickets/T2/breaches/first_response/1"
+    r = dataset.client.put(path, json={"reason": "planet"}, headers=dataset.headers("agent"))
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["path"] == "reason"
+    r = dataset.client.put(path, json={"reason": "staffing"}, headers=dataset.headers("viewer"))
+    assert r.status_code == 403
+    r = dataset.client.put(
+        path, json={"reason": "staffing", "note": "two out sick"}, headers=dataset.headers("agent")
+    )
+    assert r.status_code == 200 and r.json()["reason"] == "staffing"
+    missing = dataset.client.put(
+        "/api/v1/tickets/T1/breaches/first_response/1",
+        json={"reason": "staffing"},
+        headers=dataset.headers("agent"),
+    )
+    assert missing.status_code == 404
+
+    rows = by(report(dataset, "breach-reasons"), "reason")
+    # T2 confirmed as staffing; T4 still only suggested (unclear ownership)
+    assert rows[("staffing",)]["confirmed"] == 1
+    assert rows[("staffing",)]["share"] == 1.0 and rows[("staffing",)]["cumulative_share"] == 1.0
+    assert rows[("staffing",)]["top_cause_concentration"] == 1.0
+    assert rows[("unclear_ownership",)]["confirmed"] == 0
+    assert rows[("unclear_ownership",)]["suggested_only"] == 1

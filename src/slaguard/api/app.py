@@ -10,7 +10,9 @@
     /api/v1/tickets/{id}/escalations    GET the levels fired, with acknowledgements
     /api/v1/escalations/{id}/ack        POST (agent) acknowledge; /ack/{token} by link
     /api/v1/automations/run             POST with X-Slaguard-Cron-Secret: due work once
-    /api/v1/reports/{name}              GET compliance, response-times, coverage, trend
+    /api/v1/reports/{name}              GET compliance, response-times, coverage, trend,
+                                        breach-reasons, pause-abuse
+    /api/v1/tickets/{id}/breaches       GET; PUT .../{metric}/{cycle} confirm a reason
     /healthz, /metrics                  operations (no key)
 
 Every call under /api/v1 carries `Authorization: Bearer KEY`; a key sees only its
@@ -31,7 +33,15 @@ from fastapi.openapi.utils import get_openapi
 from slaguard import __version__
 from slaguard.api.errors import install_error_handlers
 from slaguard.api.observability import Metrics, RequestMiddleware
-from slaguard.api.routers import config, escalations, health, ingest, reports, tickets
+from slaguard.api.routers import (
+    breaches,
+    config,
+    escalations,
+    health,
+    ingest,
+    reports,
+    tickets,
+)
 from slaguard.api.schemas import ticket_body_schema
 from slaguard.app.services import Services
 from slaguard.settings import Settings, load_settings
@@ -116,5 +126,6 @@ def create_app(services: Services, settings: Settings | None = None) -> FastAPI:
     app.include_router(ingest.router)
     app.include_router(escalations.router)
     app.include_router(reports.router)
+    app.include_router(breaches.router)
     app.include_router(health.router)
     return app

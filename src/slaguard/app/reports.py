@@ -39,7 +39,7 @@ from sqlalchemy import (
 
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, require
-from slaguard.db.tables import ClockRow, EscalationRow, TicketRow
+from slaguard.db.tables import BreachRow, ClockRow, EscalationRow, TicketRow
 from slaguard.domain.calendar import from_us
 from slaguard.domain.errors import TicketError
 from slaguard.domain.states import ClockState
@@ -58,7 +58,7 @@ GROUPS = (
     "assignee",
     "metric",
 )
-REPORTS = ("compliance", "response-times", "coverage", "trend")
+REPORTS = ("compliance", "response-times", "coverage", "trend", "breach-reasons")
 TARGET_RATE = 0.90  # a segment below this is flagged
 CRITICAL_RATE = 0.85  # ... and critical below this
 _WEEK_US = 7 * 86_400_000_000
@@ -316,11 +316,70 @@ def trend(
     return out
 
 
+def breach_reasons(
+    svc: Services, tenant_id: int, w: Window, group_by: str | None, now: int
+) -> list[dict[str, Any]]:
+    """Breaches in the window by reason, most frequent first, with each reason's share
+    and the cumulative share (a Pareto). Confirmed reasons count; breaches whose reason
+    is only suggested are counted apart (`suggested_only`, by their suggestion)."""
+    grp = _group(group_by if group_by != "metric" else None).label("segment")
+    if group_by == "metric":
+        grp = BreachRow.metric.label("segment")
+    reason = func.coalesce(BreachRow.reason, BreachRow.suggested).label("reason")
+    confirmed = BreachRow.reason.is_not(None)
+    q = (
+        select(
+            grp,
+            reason,
+            func.sum(case((confirmed, 1), else_=0)).label("confirmed"),
+            func.sum(case((confirmed, 0), else_=1)).label("suggested_only"),
+        )
+        .select_from(BreachRow)
+        .join(TicketRow, TicketRow.id == BreachRow.ticket_id)
+        .outerjoin(
+            ClockRow,
+            and_(
+                ClockRow.ticket_id == BreachRow.ticket_id,
+                ClockRow.metric == BreachRow.metric,
+                ClockRow.cycle == BreachRow.cycle,
+            ),
+        )
+        .where(BreachRow.tenant_id == tenant_id, _in(BreachRow.breached_us, w))
+        .group_by(grp, reason)
+    )
+    with svc.reading() as s:
+        rows = s.execute(q).all()
+    segments: dict[str, list[Any]] = {}
+    for r in rows:
+        segments.setdefault(r.segment, []).append(r)
+    out: list[dict[str, Any]] = []
+    for segment in sorted(segments):
+        group = sorted(segments[segment], key=lambda r: (-(r.confirmed or 0), r.reason))
+        total = sum(r.confirmed or 0 for r in group)
+        running = 0
+        top = (group[0].confirmed or 0) if group else 0
+        for r in group:
+            running += r.confirmed or 0
+            out.append(
+                {
+                    "segment": segment,
+                    "reason": r.reason,
+                    "confirmed": r.confirmed or 0,
+                    "suggested_only": r.suggested_only or 0,
+                    "share": _rate(r.confirmed, total),
+                    "cumulative_share": _rate(running, total),
+                    "top_cause_concentration": _rate(top, total),
+                }
+            )
+    return out
+
+
 _RUNNERS = {
     "compliance": compliance,
     "response-times": response_times,
     "coverage": coverage,
     "trend": trend,
+    "breach-reasons": breach_reasons,
 }
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from slaguard.app import audit
 from slaguard.app.automation import event_triggers
+from slaguard.app.breaches import note_breaches
 from slaguard.app.configs import latest_version, sla_config
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, require
@@ -441,6 +442,7 @@ def _recompute(s: Session, row: TicketRow, ticket: Ticket, config: SlaConfig, no
     """
     ev = evaluate_us(ticket, config, now)
     plan_timers(s, row, ev, ticket, config, now)
+    note_breaches(s, row, ticket, ev, config, now)
     s.execute(delete(ClockRow).where(ClockRow.ticket_id == row.id))
     s.execute(delete(ClockLogRow).where(ClockLogRow.ticket_id == row.id))
     if ev.clocks:

@@ -37,6 +37,7 @@ from slaguard.domain.durations import parse_duration
 from slaguard.domain.errors import ConfigError, ErrorDetail
 from slaguard.domain.policy import (
     BUILTIN_METRICS,
+    DEFAULT_BREACH_REASONS,
     NEVER,
     PAUSE_WITH_STATUS,
     ClassificationRule,
@@ -172,6 +173,9 @@ class _Root(_Strict):
     people: dict[str, Any] = Field(default_factory=dict)
     escalations: list[Any] = Field(default_factory=list)
     triggers: list[Any] = Field(default_factory=list)
+    breach_reasons: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
+        default_factory=list
+    )
 
 
 class _Workflow(_Strict):
@@ -681,6 +685,11 @@ def parse_config(mapping: Mapping[str, Any], environ: Mapping[str, str] | None =
         environ=os.environ if environ is None else environ,
     )
 
+    reasons = tuple(section("breach_reasons", []) or DEFAULT_BREACH_REASONS)
+    for i, name in enumerate(reasons):
+        if name in reasons[:i]:
+            b.error(f"breach_reasons[{i}]", f"{name!r} is listed twice")
+
     if b.errors:
         raise ConfigError(b.errors)
     return SlaConfig(
@@ -691,6 +700,7 @@ def parse_config(mapping: Mapping[str, Any], environ: Mapping[str, str] | None =
         priorities=b.priorities,
         default_type=default_type,
         escalation=escalation,
+        breach_reasons=reasons,
     )
 
 

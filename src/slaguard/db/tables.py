@@ -28,6 +28,7 @@ __all__ = [
     "ApiKeyRow",
     "AuditRow",
     "Base",
+    "BreachRow",
     "ClockLogRow",
     "ClockRow",
     "ConfigVersionRow",
@@ -329,3 +330,26 @@ class AuditRow(Base):
     seq: Mapped[int | None] = mapped_column(BigInteger)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class BreachRow(Base):
+    """A breached clock instance, its suggested reason with the evidence, and the reason
+    a person confirmed (reports count confirmed reasons)."""
+
+    __tablename__ = "breaches"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "metric", "cycle"),
+        Index("ix_breaches_tenant_breached", "tenant_id", "breached_us"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(60))
+    cycle: Mapped[int] = mapped_column(Integer)
+    breached_us: Mapped[int] = mapped_column(BigInteger)
+    suggested: Mapped[str] = mapped_column(String(60))
+    evidence: Mapped[list[Any]] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(String(60))  # confirmed by a person
+    confirmed_by: Mapped[str | None] = mapped_column(String(200))
+    confirmed_us: Mapped[int | None] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(String(1000), default="")

@@ -21,6 +21,7 @@ from slaguard.domain.workflow import BUILTIN_WORKFLOWS, StatusCategory, Workflow
 
 __all__ = [
     "BUILTIN_METRICS",
+    "DEFAULT_BREACH_REASONS",
     "ClassificationRule",
     "Condition",
     "Match",
@@ -31,6 +32,17 @@ __all__ = [
     "Target",
     "WarningSpec",
 ]
+
+# The breach-reason taxonomy when a configuration names none (`breach_reasons:`).
+DEFAULT_BREACH_REASONS = (
+    "misrouting",
+    "backlog",
+    "unclear_ownership",
+    "waiting_on_customer",
+    "dependency_delay",
+    "staffing",
+    "other",
+)
 
 BUILTIN_METRICS = ("first_response", "next_response", "periodic_update", "resolution", "callback")
 
@@ -205,6 +217,7 @@ class SlaConfig:
     priorities: PriorityNames = field(default_factory=PriorityNames)
     default_type: str = "support"
     escalation: EscalationConfig = field(default_factory=EscalationConfig)
+    breach_reasons: tuple[str, ...] = DEFAULT_BREACH_REASONS
 
     def classify(
         self, text: str, fields: Mapping[str, Any]
