@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 
 from slaguard.api.deps import API_PREFIX, AgentPrincipal, JsonBody, ServicesDep, ViewerPrincipal
 from slaguard.app import breaches
@@ -33,7 +33,7 @@ def ticket_breaches(
 def confirm_reason(
     ticket_id: str,
     metric: str,
-    cycle: int,
+    cycle: Annotated[int, Path(ge=1, le=2**31 - 1)],
     principal: AgentPrincipal,
     svc: ServicesDep,
     body: JsonBody,

@@ -7,7 +7,7 @@ import hmac
 from html import escape
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import HTMLResponse
 
 from slaguard.api.deps import API_PREFIX, AgentPrincipal, ServicesDep, ViewerPrincipal
@@ -33,7 +33,11 @@ def ticket_escalations(
     API_PREFIX + "/escalations/{escalation_id}/ack",
     summary="Acknowledge an escalation: its ladder stops re-notifying for that clock cycle",
 )
-def acknowledge(escalation_id: int, principal: AgentPrincipal, svc: ServicesDep) -> dict[str, Any]:
+def acknowledge(
+    escalation_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    principal: AgentPrincipal,
+    svc: ServicesDep,
+) -> dict[str, Any]:
     return escalations.acknowledge(svc, principal=principal, escalation_id=escalation_id)
 
 
