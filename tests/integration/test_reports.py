@@ -195,3 +195,41 @@ def test_breach_reasons_suggested_confirmed_and_reported(dataset: Tenant) -> Non
     assert rows[("staffing",)]["top_cause_concentration"] == 1.0
     assert rows[("unclear_ownership",)]["confirmed"] == 0
     assert rows[("unclear_ownership",)]["suggested_only"] == 1
+
+
+def test_pause_abuse(dataset: Tenant) -> None:
+    def ticket(tid: str, events: list[tuple[str, str | None, float]]) -> None:
+        docs = [{"id": f"{tid}-c", "type": "created", "at": at(0)}]
+        for n, (kind, status, minute) in enumerate(events):
+            doc: dict[str, Any] = {"id": f"{tid}-{n}", "type": kind, "at": at(minute)}
+            if status is not None:
+                doc["status"] = status
+            docs.append(doc)
+        body = {"id": tid, "priority": "P3", "events": docs}
+        assert dataset.post("/api/v1/tickets", body).status_code == 201
+
+    # parked in pending at 0:10; the customer answered at 0:20; still pending at 3:00
+    ticket("T5", [("status", "pending", 10), ("customer_reply", None, 20)])
+    # paused three times for 10 minutes each; the customer never wrote
+    ticket(
+        "T6",
+        [
+            ("status", "pending", 10),
+            ("status", "open", 20),
+            ("status", "pending", 30),
+            ("status", "open", 40),
+            ("status", "pending", 50),
+            ("status", "open", 60),
+        ],
+    )
+    # answered within the hour: resumed 30 minutes after the reply, not abuse
+    ticket(
+        "T7",
+        [("status", "pending", 10), ("customer_reply", None, 20), ("status", "open", 50)],
+    )
+    rows = report(dataset, "pause-abuse")
+    found = {(r["ticket"], r["finding"]): r for r in rows}
+    assert set(found) == {("T5", "paused after the customer replied"), ("T6", "paused 3 times")}
+    assert found[("T5", "paused after the customer replied")]["since"] == at(20)
+    assert found[("T5", "paused after the customer replied")]["kept_stopped_s"] == 160 * 60
+    assert found[("T6", "paused 3 times")]["kept_stopped_s"] == 30 * 60

@@ -36,10 +36,18 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.orm import aliased
 
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, require
-from slaguard.db.tables import BreachRow, ClockRow, EscalationRow, TicketRow
+from slaguard.db.tables import (
+    BreachRow,
+    ClockLogRow,
+    ClockRow,
+    EscalationRow,
+    EventRow,
+    TicketRow,
+)
 from slaguard.domain.calendar import from_us
 from slaguard.domain.errors import TicketError
 from slaguard.domain.states import ClockState
@@ -58,7 +66,14 @@ GROUPS = (
     "assignee",
     "metric",
 )
-REPORTS = ("compliance", "response-times", "coverage", "trend", "breach-reasons")
+REPORTS = (
+    "compliance",
+    "response-times",
+    "coverage",
+    "trend",
+    "breach-reasons",
+    "pause-abuse",
+)
 TARGET_RATE = 0.90  # a segment below this is flagged
 CRITICAL_RATE = 0.85  # ... and critical below this
 _WEEK_US = 7 * 86_400_000_000
@@ -374,12 +389,101 @@ def breach_reasons(
     return out
 
 
+PAUSE_GRACE_US = 3_600_000_000  # a reply answered by resuming within this is fine
+REPEATED_PAUSES = 3
+
+
+def pause_abuse(
+    svc: Services, tenant_id: int, w: Window, group_by: str | None, now: int
+) -> list[dict[str, Any]]:
+    """Tickets whose resolution clock stayed paused although the customer had replied
+    (for longer than an hour after the reply), and tickets paused repeatedly (three
+    times or more) in the window, with the time they kept the clock stopped."""
+    pause = aliased(ClockLogRow)
+    resume = aliased(ClockLogRow)
+    resumed_at = (
+        select(func.min(resume.at_us))
+        .where(
+            resume.ticket_id == pause.ticket_id,
+            resume.metric == pause.metric,
+            resume.cycle == pause.cycle,
+            resume.action == "resume",
+            resume.at_us > pause.at_us,
+        )
+        .scalar_subquery()
+    )
+    until = func.coalesce(resumed_at, now)
+    pauses = (
+        select(
+            pause.ticket_id.label("ticket_id"),
+            pause.at_us.label("start"),
+            until.label("end"),
+        )
+        .where(
+            pause.tenant_id == tenant_id,
+            pause.metric == "resolution",
+            pause.action == "pause",
+            _in(pause.at_us, w),
+        )
+        .subquery()
+    )
+    replied = (
+        select(
+            TicketRow.external_id,
+            func.min(EventRow.occurred_us).label("reply"),
+            pauses.c.end,
+        )
+        .join(EventRow, EventRow.ticket_id == pauses.c.ticket_id)
+        .join(TicketRow, TicketRow.id == pauses.c.ticket_id)
+        .where(
+            EventRow.kind == "customer_reply",
+            EventRow.occurred_us > pauses.c.start,
+            EventRow.occurred_us < pauses.c.end,
+        )
+        .group_by(TicketRow.external_id, pauses.c.start, pauses.c.end)
+    ).subquery()
+    abused = select(replied).where(replied.c.end - replied.c.reply > PAUSE_GRACE_US)
+    repeated = (
+        select(
+            TicketRow.external_id,
+            func.count().label("pauses"),
+            func.sum(pauses.c.end - pauses.c.start).label("stopped"),
+        )
+        .join(TicketRow, TicketRow.id == pauses.c.ticket_id)
+        .group_by(TicketRow.external_id)
+        .having(func.count() >= REPEATED_PAUSES)
+    )
+    with svc.reading() as s:
+        out = [
+            {
+                "ticket": r.external_id,
+                "finding": "paused after the customer replied",
+                "since": _iso(r.reply),
+                "pauses": 1,
+                "kept_stopped_s": _seconds(r.end - r.reply),
+            }
+            for r in s.execute(abused.order_by(replied.c.reply))
+        ]
+        out.extend(
+            {
+                "ticket": r.external_id,
+                "finding": f"paused {r.pauses} times",
+                "since": None,
+                "pauses": r.pauses,
+                "kept_stopped_s": _seconds(r.stopped),
+            }
+            for r in s.execute(repeated.order_by(TicketRow.external_id))
+        )
+    return out
+
+
 _RUNNERS = {
     "compliance": compliance,
     "response-times": response_times,
     "coverage": coverage,
     "trend": trend,
     "breach-reasons": breach_reasons,
+    "pause-abuse": pause_abuse,
 }
 
 
