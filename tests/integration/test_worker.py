@@ -465,3 +465,26 @@ def test_quiet_hours_hold_non_p1_notifications_until_they_end(
     run()
     later = mails_to(smtp, "li@example.com")
     assert len(later) == 2 and "Q-3" in later[1].message["Subject"]
+
+
+def test_automations_run_does_the_due_work_once_with_the_secret(
+    tenant: Tenant, clock: FakeClock, services: Services, receiver: HttpReceiver
+) -> None:
+    from apihelpers import TestClient
+
+    from slaguard.api import create_app
+    from slaguard.settings import Settings
+
+    app = create_app(services, Settings(cron_secret="cron-s3cret", smtp_port=1))
+    with TestClient(app) as client:
+        create(tenant, clock, priority="P2", assignee=None)
+        clock.advance(timedelta(seconds=20))
+        wrong = client.post("/api/v1/automations/run", headers={"X-Slaguard-Cron-Secret": "guess"})
+        assert wrong.status_code == 401
+        assert hooks(receiver) == []
+        r = client.post(
+            "/api/v1/automations/run", headers={"X-Slaguard-Cron-Secret": "cron-s3cret"}
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["sent"] == 1
+        assert [h["level"] for h in hooks(receiver)] == ["L1"]
