@@ -233,3 +233,31 @@ def test_pause_abuse(dataset: Tenant) -> None:
     assert found[("T5", "paused after the customer replied")]["since"] == at(20)
     assert found[("T5", "paused after the customer replied")]["kept_stopped_s"] == 160 * 60
     assert found[("T6", "paused 3 times")]["kept_stopped_s"] == 30 * 60
+
+
+def test_repeat_offenders_breach_in_consecutive_weeks(dataset: Tenant) -> None:
+    week_before = START - timedelta(days=7)
+    for tid, created in (("Q1", week_before), ("Q2", START), ("Q3", START)):
+        body = {
+            "id": tid,
+            "priority": "P2",
+            "queue": "billing" if tid != "Q3" else "returns",
+            "events": [{"id": f"{tid}-c", "type": "created", "at": created.isoformat()}],
+        }
+        assert dataset.post("/api/v1/tickets", body).status_code == 201
+    rows = report(
+        dataset,
+        "repeat-offenders",
+        **{"from": week_before.isoformat(), "to": (START + timedelta(days=7)).isoformat()},
+    )
+    # billing breached in the window's first week (Q1: first response at +1h and
+    # resolution at +8h) and its second week (Q2: first response; its resolution is not
+    # due before now); returns and the tickets without a queue only in the second week
+    assert rows == [
+        {
+            "segment": "billing",
+            "weeks_in_a_row": 2,
+            "from": week_before.isoformat(),
+            "breaches": 3,
+        }
+    ]

@@ -73,6 +73,7 @@ REPORTS = (
     "trend",
     "breach-reasons",
     "pause-abuse",
+    "repeat-offenders",
 )
 TARGET_RATE = 0.90  # a segment below this is flagged
 CRITICAL_RATE = 0.85  # ... and critical below this
@@ -389,6 +390,49 @@ def breach_reasons(
     return out
 
 
+def repeat_offenders(
+    svc: Services, tenant_id: int, w: Window, group_by: str | None, now: int
+) -> list[dict[str, Any]]:
+    """Segments (by `group_by`, default `queue`) with breaches in two or more
+    consecutive weeks of the window, longest run first."""
+    grp = _group(group_by or "queue").label("segment")
+    breach_at = _breach_at(now)
+    week = ((breach_at - w.start_us) // _WEEK_US).label("week")
+    weekly = (
+        select(grp, week, func.count().label("breaches"))
+        .join(TicketRow, TicketRow.id == ClockRow.ticket_id)
+        .where(ClockRow.tenant_id == tenant_id, _in(breach_at, w))
+        .group_by(grp, week)
+        .subquery()
+    )
+    q = select(weekly).order_by(weekly.c.segment, weekly.c.week)
+    with svc.reading() as s:
+        rows = s.execute(q).all()
+    # runs of consecutive weeks per segment (a handful of aggregate rows, not tickets)
+    out: list[dict[str, Any]] = []
+    run: list[Any] = []
+
+    def close() -> None:
+        if len(run) >= 2:
+            out.append(
+                {
+                    "segment": run[0].segment,
+                    "weeks_in_a_row": len(run),
+                    "from": _iso(w.start_us + run[0].week * _WEEK_US),
+                    "breaches": sum(r.breaches for r in run),
+                }
+            )
+
+    for r in rows:
+        if run and (r.segment != run[-1].segment or r.week != run[-1].week + 1):
+            close()
+            run = []
+        run.append(r)
+    close()
+    out.sort(key=lambda r: (-r["weeks_in_a_row"], -r["breaches"], r["segment"]))
+    return out
+
+
 PAUSE_GRACE_US = 3_600_000_000  # a reply answered by resuming within this is fine
 REPEATED_PAUSES = 3
 
@@ -484,6 +528,7 @@ _RUNNERS = {
     "trend": trend,
     "breach-reasons": breach_reasons,
     "pause-abuse": pause_abuse,
+    "repeat-offenders": repeat_offenders,
 }
 
 
