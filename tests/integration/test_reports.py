@@ -261,3 +261,38 @@ def test_repeat_offenders_breach_in_consecutive_weeks(dataset: Tenant) -> None:
             "breaches": 3,
         }
     ]
+
+
+def test_a_backlog_above_the_teams_normal_level_is_suggested(
+    make_tenant: Callable[..., Tenant], services: Services, clock: FakeClock
+) -> None:
+    from slaguard.app.backlog import sample_if_due
+
+    t: Tenant = make_tenant("busy", config=False)
+    configs.apply_config(services, tenant_id=t.tenant_id, document=parse_text(CONFIG))
+
+    def open_ticket(tid: str) -> None:
+        body = {
+            "id": tid,
+            "priority": "P2",
+            "team": "a",
+            "assignee": "li@example.com",
+            "events": [{"id": f"{tid}-c", "type": "created", "at": clock.now.isoformat()}],
+        }
+        assert t.post("/api/v1/tickets", body).status_code == 201
+
+    # a day of hourly samples with one open ticket in team a
+    open_ticket("N-0")
+    for _ in range(24):
+        assert sample_if_due(services, now=clock())
+        assert not sample_if_due(services, now=clock())  # once an hour
+        clock.advance(timedelta(hours=1))
+    # now three open tickets, one of which breaches
+    open_ticket("N-1")
+    open_ticket("N-2")
+    clock.advance(timedelta(hours=2))
+    while refresh_due(services, now=clock()):
+        pass
+    [breach] = t.get("/api/v1/tickets/N-2/breaches").json()
+    assert breach["suggested_reason"] == "backlog"
+    assert "3 open tickets" in breach["evidence"][0] and "normal 1" in breach["evidence"][0]

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from slaguard.app import audit
+from slaguard.app import audit, backlog
 from slaguard.app.configs import sla_config
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, require
@@ -40,11 +40,12 @@ def note_breaches(
             select(BreachRow.metric, BreachRow.cycle).where(BreachRow.ticket_id == row.id)
         )
     }
-    for clock in breached:
-        if (clock.metric, clock.cycle) in known:
-            continue
+    fresh = [c for c in breached if (c.metric, c.cycle) not in known]
+    team = ev.fields.get("team")
+    load = backlog.level(s, row.tenant_id, team, now) if fresh and isinstance(team, str) else None
+    for clock in fresh:
         assert clock.breached_at is not None
-        suggestion = suggest(ticket, clock, taxonomy=config.breach_reasons)
+        suggestion = suggest(ticket, clock, backlog=load, taxonomy=config.breach_reasons)
         s.add(
             BreachRow(
                 tenant_id=row.tenant_id,

@@ -64,6 +64,7 @@ GROUPS = (
     "priority",
     "policy",
     "assignee",
+    "account",
     "metric",
 )
 REPORTS = (

@@ -27,6 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "ApiKeyRow",
     "AuditRow",
+    "BacklogSampleRow",
     "Base",
     "BreachRow",
     "ClockLogRow",
@@ -353,3 +354,16 @@ class BreachRow(Base):
     confirmed_by: Mapped[str | None] = mapped_column(String(200))
     confirmed_us: Mapped[int | None] = mapped_column(BigInteger)
     note: Mapped[str] = mapped_column(String(1000), default="")
+
+
+class BacklogSampleRow(Base):
+    """A team's open tickets at an instant, sampled by the worker (hourly): the normal
+    level a breach's backlog is compared with."""
+
+    __tablename__ = "backlog_samples"
+    __table_args__ = (Index("ix_backlog_samples_team", "tenant_id", "team", "at_us"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    team: Mapped[str] = mapped_column(String(200))
+    at_us: Mapped[int] = mapped_column(BigInteger)
+    open_tickets: Mapped[int] = mapped_column(Integer)

@@ -2,7 +2,8 @@
 
 Each round: (1) fire due timers, ticket by ticket, and bring the stored clocks of
 tickets whose clocks changed by time alone up to date (`app/refresh.py`), and seal
-new audit records into their chains (`app/audit.py`); (2) claim due
+new audit records into their chains (`app/audit.py`), and sample team backlogs
+hourly (`app/backlog.py`); (2) claim due
 outbox rows and send them concurrently; (3) record the outcomes. When nothing is due
 it sleeps until the earliest timer or delivery, at most `poll_seconds`, and on
 PostgreSQL a NOTIFY from a write that planned a timer soon wakes it at once. Database
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from slaguard.app import audit, escalations, outbox, refresh
+from slaguard.app import audit, backlog, escalations, outbox, refresh
 from slaguard.app.outbox import Claimed, Outcome
 from slaguard.app.services import Services
 from slaguard.notify import Deliverer, DeliveryFailed
@@ -120,6 +121,7 @@ class Worker:
             refresh.refresh_due, svc, now=svc.clock(), limit=opts.batch
         )
         await asyncio.to_thread(audit.seal, svc)
+        await asyncio.to_thread(backlog.sample_if_due, svc, now=svc.clock())
         claimed = await asyncio.to_thread(
             outbox.claim,
             svc,

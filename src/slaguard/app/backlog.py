@@ -1,0 +1,72 @@
+"""Team backlogs: sampled hourly by the worker, compared at a breach with their normal
+level (the 90th percentile of the last 30 days' samples) to suggest `backlog`."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from slaguard.app.services import Services
+from slaguard.db.tables import BacklogSampleRow, TicketRow
+from slaguard.domain.states import ClockState
+
+__all__ = ["OPEN_STATES", "level", "sample_if_due"]
+
+HOUR_US = 3_600_000_000
+WINDOW_US = 30 * 24 * HOUR_US
+KEEP_US = 2 * WINDOW_US
+MIN_SAMPLES = 24  # a day of samples before "normal" means anything
+OPEN_STATES = (ClockState.RUNNING.value, ClockState.PAUSED.value, ClockState.BREACHED.value)
+
+
+def _open_by_team(s: Session, tenant_id: int | None = None) -> list[tuple[int, str, int]]:
+    q = (
+        select(TicketRow.tenant_id, TicketRow.team, func.count())
+        .where(TicketRow.sla_state.in_(OPEN_STATES), TicketRow.team.is_not(None))
+        .group_by(TicketRow.tenant_id, TicketRow.team)
+    )
+    if tenant_id is not None:
+        q = q.where(TicketRow.tenant_id == tenant_id)
+    return [(t, team, n) for t, team, n in s.execute(q)]
+
+
+def sample_if_due(svc: Services, *, now: int) -> bool:
+    """Record every team's open tickets if the last sample is an hour old."""
+    with svc.reading() as s:
+        last = s.scalar(select(func.max(BacklogSampleRow.at_us)))
+    if last is not None and now - last < HOUR_US:
+        return False
+    with svc.writing() as s:
+        rows = [
+            {"tenant_id": t, "team": team[:200], "at_us": now, "open_tickets": n}
+            for t, team, n in _open_by_team(s)
+        ]
+        if rows:
+            s.execute(insert(BacklogSampleRow), rows)
+        s.execute(delete(BacklogSampleRow).where(BacklogSampleRow.at_us < now - KEEP_US))
+    return bool(rows)
+
+
+def level(s: Session, tenant_id: int, team: str, now: int) -> tuple[int, int] | None:
+    """(the team's open tickets now, its normal level), or None without enough samples."""
+    samples = sorted(
+        s.scalars(
+            select(BacklogSampleRow.open_tickets).where(
+                BacklogSampleRow.tenant_id == tenant_id,
+                BacklogSampleRow.team == team,
+                BacklogSampleRow.at_us >= now - WINDOW_US,
+            )
+        )
+    )
+    if len(samples) < MIN_SAMPLES:
+        return None
+    rank = -(-9 * len(samples) // 10)  # nearest rank: ceil(0.9 n)
+    p90 = samples[rank - 1]
+    current = s.scalar(
+        select(func.count()).where(
+            TicketRow.tenant_id == tenant_id,
+            TicketRow.team == team,
+            TicketRow.sla_state.in_(OPEN_STATES),
+        )
+    )
+    return int(current or 0), p90
