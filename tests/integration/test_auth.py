@@ -10,7 +10,7 @@ import pytest
 from apihelpers import Tenant, TestClient, ticket_doc
 from sqlalchemy import update
 
-from slaguard.app.services import Services
+from slaguard.app.services import API_KEY_TTL_S, Services, TtlCache
 from slaguard.db.tables import ApiKeyRow
 
 
@@ -91,6 +91,21 @@ def test_admin_does_everything(acme: Tenant) -> None:
 def test_a_revoked_key_is_refused(services: Services, acme: Tenant) -> None:
     with services.writing() as s:
         s.execute(update(ApiKeyRow).values(revoked_us=1))
+    r = acme.get("/api/v1/tickets")
+    assert r.status_code == 401
+    assert "revoked" in error_of(r)["message"]
+
+
+def test_a_key_revoked_after_use_is_refused_once_its_check_expires(
+    services: Services, acme: Tenant
+) -> None:
+    ticking = [0.0]
+    services.api_keys = TtlCache(API_KEY_TTL_S, monotonic=lambda: ticking[0])
+    assert acme.get("/api/v1/tickets").status_code == 200
+    with services.writing() as s:
+        s.execute(update(ApiKeyRow).values(revoked_us=1))
+    assert acme.get("/api/v1/tickets").status_code == 200  # remembered for a while
+    ticking[0] += API_KEY_TTL_S
     r = acme.get("/api/v1/tickets")
     assert r.status_code == 401
     assert "revoked" in error_of(r)["message"]

@@ -7,11 +7,13 @@ import. Each use case opens one transaction (`writing()` or `reading()`) and com
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -21,7 +23,9 @@ from slaguard.domain.calendar import to_us
 from slaguard.domain.errors import ConflictError
 from slaguard.domain.policy import SlaConfig
 
-__all__ = ["ConfigCache", "Services", "system_clock"]
+__all__ = ["API_KEY_TTL_S", "ConfigCache", "Services", "TtlCache", "system_clock"]
+
+V = TypeVar("V")
 
 
 def system_clock() -> int:
@@ -52,12 +56,56 @@ class ConfigCache:
                 self._items.popitem(last=False)
 
 
+class TtlCache(Generic[V]):
+    """A bounded map whose entries are forgotten `ttl` seconds after they were stored
+    (on the monotonic clock), the oldest first when it is full."""
+
+    def __init__(
+        self, ttl: float, size: int = 1024, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._items: OrderedDict[str, tuple[float, V]] = OrderedDict()
+        self._ttl = ttl
+        self._size = size
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> V | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return None
+            if found[0] <= self._monotonic():
+                del self._items[key]
+                return None
+            return found[1]
+
+    def put(self, key: str, value: V) -> None:
+        with self._lock:
+            self._items[key] = (self._monotonic() + self._ttl, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def discard(self, key: str) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
+
+# How long a process trusts an API key it has checked: revoking a key in the database
+# takes effect in every process within this many seconds.
+API_KEY_TTL_S = 5.0
+
+
 @dataclass
 class Services:
     engine: Engine
     write_engine: Engine
     clock: Callable[[], int] = system_clock
     configs: ConfigCache = field(default_factory=ConfigCache)
+    # Valid API keys by hash -> (tenant id, tenant name, role); see `tenants.authenticate`.
+    api_keys: TtlCache[tuple[int, str, str]] = field(
+        default_factory=lambda: TtlCache[tuple[int, str, str]](API_KEY_TTL_S)
+    )
     is_sqlite: bool = False
     # SQLite has one writer at a time; in one process, queue writers here rather than
     # letting them spin on the database lock.

@@ -106,17 +106,30 @@ def tenant_named(svc: Services, name: str) -> int:
 
 
 def authenticate(svc: Services, key: str | None) -> Principal:
+    """The tenant and role of a valid API key.
+
+    A valid key is remembered for `API_KEY_TTL_S` seconds (by hash, in this process),
+    so a client sending many requests costs one query per key and interval. That is
+    correct because a key's tenant and role never change once created; only revocation
+    does, and it takes effect when the entry expires (or at once where `svc.api_keys`
+    forgets the hash). Unknown and revoked keys are never remembered."""
     if not key:
         raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
-    with svc.reading() as s:
-        row = s.execute(
-            select(ApiKeyRow.role, ApiKeyRow.revoked_us, TenantRow.id, TenantRow.name)
-            .join(TenantRow, TenantRow.id == ApiKeyRow.tenant_id)
-            .where(ApiKeyRow.key_hash == _hash(key))
-        ).first()
-    if row is None or row.revoked_us is not None:
-        raise AuthenticationError("unknown or revoked API key")
-    return Principal(tenant_id=row.id, tenant=row.name, role=Role(row.role))
+    key_hash = _hash(key)
+    known = svc.api_keys.get(key_hash)
+    if known is None:
+        with svc.reading() as s:
+            row = s.execute(
+                select(ApiKeyRow.role, ApiKeyRow.revoked_us, TenantRow.id, TenantRow.name)
+                .join(TenantRow, TenantRow.id == ApiKeyRow.tenant_id)
+                .where(ApiKeyRow.key_hash == key_hash)
+            ).first()
+        if row is None or row.revoked_us is not None:
+            raise AuthenticationError("unknown or revoked API key")
+        known = (row.id, row.name, row.role)
+        svc.api_keys.put(key_hash, known)
+    tenant_id, tenant, role = known
+    return Principal(tenant_id=tenant_id, tenant=tenant, role=Role(role))
 
 
 def require(principal: Principal, role: Role) -> None:
