@@ -68,12 +68,14 @@ def svc(database_url: str) -> Iterator[Services]:
         engine.dispose()
 
 
-def start_worker(database_url: str, tmp_path: Path, crash_at: str | None = None) -> Any:
+def start_worker(
+    database_url: str, tmp_path: Path, crash_at: str | None = None, lease: float = 1
+) -> Any:
     env = {
         **os.environ,
         "SLAGUARD_DATABASE_URL": database_url,
         "SLAGUARD_WORKER_POLL_SECONDS": "0.1",
-        "SLAGUARD_DELIVERY_LEASE_SECONDS": "1",
+        "SLAGUARD_DELIVERY_LEASE_SECONDS": str(lease),
         "SLAGUARD_DELIVERY_BACKOFF_SECONDS": "0.2",
         "SLAGUARD_LOG_LEVEL": "warning",
     }
@@ -190,7 +192,8 @@ def test_three_workers_against_one_postgresql_fire_each_level_once(
     if svc.is_sqlite:
         pytest.skip("several workers coordinate through PostgreSQL; SQLite runs one")
     count = 40
-    workers = [start_worker(database_url, tmp_path) for _ in range(3)]
+    # a lease longer than the test: any repeat would be two workers sending one row
+    workers = [start_worker(database_url, tmp_path, lease=60) for _ in range(3)]
     try:
         make_tickets(svc, receiver.url(""), count)
         wait_for_deliveries(svc, receiver, count * LEVELS)

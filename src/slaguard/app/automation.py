@@ -28,6 +28,7 @@ from slaguard.domain.escalation import (
     Action,
     EscalationConfig,
     Stage,
+    Trigger,
     action_events,
     notify_names,
     resolve_recipients,
@@ -36,7 +37,14 @@ from slaguard.domain.policy import SlaConfig
 from slaguard.domain.tickets import Ticket
 from slaguard.domain.workflow import StatusCategory
 
-__all__ = ["AUTOMATION_PREFIX", "Done", "current_escalation", "event_triggers", "run_actions"]
+__all__ = [
+    "AUTOMATION_PREFIX",
+    "Done",
+    "current_escalation",
+    "event_triggers",
+    "run_actions",
+    "run_trigger",
+]
 
 # Ids of events that escalations and triggers write start with this.
 AUTOMATION_PREFIX = "auto:"
@@ -169,6 +177,54 @@ def notification(
     }
 
 
+def run_trigger(
+    s: Session,
+    *,
+    row: TicketRow,
+    trigger: Trigger,
+    cause: str,
+    fields: Mapping[str, Any],
+    esc: EscalationConfig,
+    tenant: str,
+    now: int,
+) -> Done | None:
+    """Run a trigger for one cause (an event's key, an idle period) and record that it
+    ran; None when it already ran for that cause (a trigger runs once per cause)."""
+    ran = s.scalar(
+        select(TriggerRunRow.id).where(
+            TriggerRunRow.ticket_id == row.id,
+            TriggerRunRow.trigger == trigger.name,
+            TriggerRunRow.cause == cause,
+        )
+    )
+    if ran is not None:
+        return None
+    payload = notification(
+        kind="trigger", tenant=tenant, row=row, fields=fields, now=now, trigger=trigger.name
+    )
+    done = run_actions(
+        s,
+        row=row,
+        actions=trigger.actions,
+        fields=fields,
+        esc=esc,
+        payload=payload,
+        cause=f"trg:{row.id}:{trigger.name}:{cause}",
+        now=now,
+    )
+    s.add(
+        TriggerRunRow(
+            tenant_id=row.tenant_id,
+            ticket_id=row.id,
+            trigger=trigger.name,
+            cause=cause,
+            fired_us=now,
+            note="; ".join(done.notes)[:500],
+        )
+    )
+    return done
+
+
 _STAGES = (Stage.CLASSIFY, Stage.ASSIGN, Stage.NOTIFY)
 
 
@@ -203,43 +259,18 @@ def event_triggers(
             cause_key = next((key for kind, key in live if trigger.reacts_to(kind)), None)
             if cause_key is None or not trigger.fits(fields, category, fields.get("status")):
                 continue
-            ran = s.scalar(
-                select(TriggerRunRow.id).where(
-                    TriggerRunRow.ticket_id == row.id,
-                    TriggerRunRow.trigger == trigger.name,
-                    TriggerRunRow.cause == cause_key,
-                )
-            )
-            if ran is not None:
-                continue
-            payload = notification(
-                kind="trigger",
-                tenant=tenant,
-                row=row,
-                fields=fields,
-                now=now,
-                trigger=trigger.name,
-            )
-            done = run_actions(
+            done = run_trigger(
                 s,
                 row=row,
-                actions=trigger.actions,
+                trigger=trigger,
+                cause=cause_key,
                 fields=fields,
                 esc=esc,
-                payload=payload,
-                cause=f"trg:{row.id}:{trigger.name}:{cause_key}",
+                tenant=tenant,
                 now=now,
             )
-            s.add(
-                TriggerRunRow(
-                    tenant_id=row.tenant_id,
-                    ticket_id=row.id,
-                    trigger=trigger.name,
-                    cause=cause_key,
-                    fired_us=now,
-                    note="; ".join(done.notes)[:500],
-                )
-            )
+            if done is None:
+                continue
             produced.extend(done.events)
             fields = {**fields, **done.fields}
         if produced:

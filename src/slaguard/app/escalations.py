@@ -25,14 +25,16 @@ from slaguard.app.automation import (
     iso,
     notification,
     run_actions,
+    run_trigger,
     tenant_name,
     ticket_state,
 )
 from slaguard.app.configs import sla_config
+from slaguard.app.due import RETRY_BROKEN_US, process_due
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, require
 from slaguard.app.tokens import sign, verify
-from slaguard.db.tables import EscalationRow, EventRow, TicketRow, TimerRow, TriggerRunRow
+from slaguard.db.tables import EscalationRow, EventRow, TicketRow, TimerRow
 from slaguard.domain.engine import Clock, Evaluation, evaluate_us
 from slaguard.domain.errors import NotFoundError
 from slaguard.domain.escalation import EscalationConfig, Ladder, Level, level_instant
@@ -46,7 +48,6 @@ log = structlog.get_logger("slaguard.escalations")
 
 _ACK = "ack"
 _ACK_VALID_US = 30 * 86_400_000_000
-_RETRY_BROKEN_US = 60_000_000  # a ticket that failed to process is retried after this
 _LIVE = frozenset({ClockState.RUNNING, ClockState.BREACHED})
 
 
@@ -68,32 +69,28 @@ def next_due(svc: Services) -> int | None:
 
 def fire_due(svc: Services, *, now: int, limit: int = 200) -> int:
     """Process the due timers of up to `limit` tickets; how many tickets were taken."""
-    with svc.writing() as s:
-        due = (
-            select(TimerRow.ticket_id)
-            .where(TimerRow.fire_us <= now)
-            .order_by(TimerRow.fire_us)
-            .limit(limit)
+    due = (
+        select(TimerRow.ticket_id)
+        .where(TimerRow.fire_us <= now)
+        .order_by(TimerRow.fire_us)
+        .limit(limit)
+    )
+
+    def postpone(s: Session, row: TicketRow) -> None:
+        s.execute(
+            update(TimerRow)
+            .where(TimerRow.ticket_id == row.id, TimerRow.fire_us <= now)
+            .values(fire_us=now + RETRY_BROKEN_US)
         )
-        q = select(TicketRow).where(TicketRow.id.in_(due)).order_by(TicketRow.id)
-        if not svc.is_sqlite:
-            q = q.with_for_update(skip_locked=True)
-        rows = list(s.scalars(q))
-        for row in rows:
-            try:
-                with s.begin_nested():
-                    _fire_ticket(s, svc, row, now)
-            except Exception:
-                # One broken ticket must not hold up the rest: its timers wait a minute.
-                log.exception("timer_failed", ticket=row.external_id, tenant=row.tenant_id)
-                s.execute(
-                    update(TimerRow)
-                    .where(TimerRow.ticket_id == row.id, TimerRow.fire_us <= now)
-                    .values(fire_us=now + _RETRY_BROKEN_US)
-                )
-        if rows:
-            svc.checkpoint("fired")  # decided, not yet committed
-    return len(rows)
+
+    return process_due(
+        svc,
+        due,
+        lambda s, row: _fire_ticket(s, svc, row, now),
+        postpone,
+        failure="timer_failed",
+        checkpoint="fired",
+    )
 
 
 @dataclass
@@ -327,44 +324,18 @@ def _idle(p: _Pass, trigger_name: str, cause: str, *, last: Any) -> None:
     _, category = ticket_state(p.ev, p.config)
     if not trigger.fits(p.fields, category, p.fields.get("status")):
         return
-    s = p.s
-    ran = s.scalar(
-        select(TriggerRunRow.id).where(
-            TriggerRunRow.ticket_id == p.row.id,
-            TriggerRunRow.trigger == trigger.name,
-            TriggerRunRow.cause == cause,
-        )
-    )
-    if ran is not None:
-        return
-    payload = notification(
-        kind="trigger",
-        tenant=p.tenant,
+    done = run_trigger(
+        p.s,
         row=p.row,
-        fields=p.fields,
-        now=p.now,
-        trigger=trigger.name,
-    )
-    done = run_actions(
-        s,
-        row=p.row,
-        actions=trigger.actions,
+        trigger=trigger,
+        cause=cause,
         fields=p.fields,
         esc=p.esc,
-        payload=payload,
-        cause=f"trg:{p.row.id}:{trigger.name}:{cause}",
+        tenant=p.tenant,
         now=p.now,
     )
-    s.add(
-        TriggerRunRow(
-            tenant_id=p.row.tenant_id,
-            ticket_id=p.row.id,
-            trigger=trigger.name,
-            cause=cause,
-            fired_us=p.now,
-            note="; ".join(done.notes)[:500],
-        )
-    )
+    if done is None:
+        return
     p.events.extend(done.events)
     p.fields = {**p.fields, **done.fields}
 

@@ -10,47 +10,40 @@ scan of open tickets; tickets are taken under their row lock (SKIP LOCKED on Pos
 
 from __future__ import annotations
 
-import structlog
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from slaguard.app import tickets
+from slaguard.app.due import RETRY_BROKEN_US, process_due
 from slaguard.app.services import Services
 from slaguard.db.tables import ClockRow, TicketRow
 
 __all__ = ["next_due", "refresh_due"]
 
-log = structlog.get_logger("slaguard.refresh")
-
-_RETRY_US = 60_000_000
-
 
 def refresh_due(svc: Services, *, now: int, limit: int = 200) -> int:
     """Re-judge up to `limit` tickets with a clock whose `next_us` has passed."""
-    with svc.writing() as s:
-        due = (
-            select(ClockRow.ticket_id)
-            .where(ClockRow.next_us <= now)
-            .order_by(ClockRow.next_us)
-            .limit(limit)
+    due = (
+        select(ClockRow.ticket_id)
+        .where(ClockRow.next_us <= now)
+        .order_by(ClockRow.next_us)
+        .limit(limit)
+    )
+
+    def postpone(s: Session, row: TicketRow) -> None:
+        s.execute(
+            update(ClockRow)
+            .where(ClockRow.ticket_id == row.id, ClockRow.next_us <= now)
+            .values(next_us=now + RETRY_BROKEN_US)
         )
-        q = select(TicketRow).where(TicketRow.id.in_(due)).order_by(TicketRow.id)
-        if not svc.is_sqlite:
-            q = q.with_for_update(skip_locked=True)
-        rows = list(s.scalars(q))
-        for row in rows:
-            try:
-                with s.begin_nested():
-                    tickets.recompute(s, svc, row, now=now)
-            except Exception:
-                # A ticket that cannot be judged must not hold up the rest (nor be
-                # retried in a busy loop): it is tried again a minute later.
-                log.exception("refresh_failed", ticket=row.external_id, tenant=row.tenant_id)
-                s.execute(
-                    update(ClockRow)
-                    .where(ClockRow.ticket_id == row.id, ClockRow.next_us <= now)
-                    .values(next_us=now + _RETRY_US)
-                )
-    return len(rows)
+
+    return process_due(
+        svc,
+        due,
+        lambda s, row: tickets.recompute(s, svc, row, now=now),
+        postpone,
+        failure="refresh_failed",
+    )
 
 
 def next_due(svc: Services) -> int | None:
