@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
+from slaguard.app.history import HistoryCache
 from slaguard.domain.calendar import to_us
 from slaguard.domain.errors import ConflictError
 from slaguard.domain.policy import SlaConfig
 
-__all__ = ["API_KEY_TTL_S", "ConfigCache", "Services", "TtlCache", "system_clock"]
+__all__ = ["API_KEY_TTL_S", "ConfigCache", "Services", "TtlCache", "on_commit", "system_clock"]
 
 V = TypeVar("V")
 
@@ -102,6 +103,8 @@ class Services:
     write_engine: Engine
     clock: Callable[[], int] = system_clock
     configs: ConfigCache = field(default_factory=ConfigCache)
+    # Tickets' stored events, parsed (see `slaguard.app.history`).
+    histories: HistoryCache = field(default_factory=HistoryCache)
     # Valid API keys by hash -> (tenant id, tenant name, role); see `tenants.authenticate`.
     api_keys: TtlCache[tuple[int, str, str]] = field(
         default_factory=lambda: TtlCache[tuple[int, str, str]](API_KEY_TTL_S)
@@ -130,8 +133,10 @@ class Services:
         if lock is not None:
             lock.acquire()
         try:
-            with Session(self.write_engine, expire_on_commit=False) as session, session.begin():
-                yield session
+            with Session(self.write_engine, expire_on_commit=False) as session:
+                with session.begin():
+                    yield session
+                committed = _committed(session)
         except IntegrityError:
             raise ConflictError(
                 "a concurrent request wrote the same record first; send it again"
@@ -139,6 +144,8 @@ class Services:
         finally:
             if lock is not None:
                 lock.release()
+        for fn in committed:
+            fn()
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query."""
@@ -153,3 +160,38 @@ class Services:
     def reading(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
+
+
+# -- after commit --------------------------------------------------------------------------
+
+_ON_COMMIT = "slaguard.on_commit"
+_Pending = list[tuple[tuple[SessionTransaction, ...], Callable[[], None]]]
+
+
+def on_commit(s: Session, fn: Callable[[], None]) -> None:
+    """Call `fn` once the transaction of `s` (from `Services.writing`) has committed;
+    never if it rolls back, nor if a savepoint open when `fn` was registered rolls back.
+    For caches that must hold committed state only."""
+    pending: _Pending | None = s.info.get(_ON_COMMIT)
+    if pending is None:
+        pending = s.info[_ON_COMMIT] = []
+        event.listen(s, "after_soft_rollback", _forget_rolled_back)
+    savepoints: list[SessionTransaction] = []
+    tx = s.get_nested_transaction()
+    while tx is not None and tx.nested:
+        savepoints.append(tx)
+        tx = tx.parent
+    pending.append((tuple(savepoints), fn))
+
+
+def _forget_rolled_back(s: Session, previous: SessionTransaction) -> None:
+    pending: _Pending = s.info.get(_ON_COMMIT, [])
+    if previous.nested:
+        pending[:] = [(inside, fn) for inside, fn in pending if previous not in inside]
+    else:
+        pending.clear()
+
+
+def _committed(s: Session) -> list[Callable[[], None]]:
+    pending: _Pending = s.info.pop(_ON_COMMIT, [])
+    return [fn for _, fn in pending]

@@ -8,13 +8,16 @@ stored once too). A key seen again with the same content returns the stored even
 different content it is a conflict naming the field.
 
 The ticket's events are kept as the documents received (each with its key as `id`) and
-re-validated as a whole whenever one is added, so a late event is placed in time order
-and the clocks are recomputed from scratch: the result never depends on arrival order.
+the history is judged as a whole whenever one is added (each stored event's own
+validation is kept from before, see `app/history.py`), so a late event is placed in time
+order and the clocks are recomputed from scratch: the result never depends on arrival
+order.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -25,11 +28,11 @@ from typing import Any
 from sqlalchemy import Select, delete, exists, insert, or_, select, text
 from sqlalchemy.orm import Session
 
-from slaguard.app import audit
+from slaguard.app import audit, history
 from slaguard.app.automation import event_triggers
 from slaguard.app.breaches import note_breaches
 from slaguard.app.configs import latest_version, sla_config
-from slaguard.app.services import Services
+from slaguard.app.services import Services, on_commit
 from slaguard.app.tenants import Principal, Role, require
 from slaguard.app.timers import plan_timers
 from slaguard.db.tables import ClockLogRow, ClockRow, EventRow, LinkRow, TicketRow
@@ -45,8 +48,8 @@ from slaguard.domain.errors import (
 from slaguard.domain.links import CAUSED_BY, DUPLICATE_OF, LinkGraph
 from slaguard.domain.policy import SlaConfig
 from slaguard.domain.states import ClockState
-from slaguard.domain.tickets import Ticket
-from slaguard.schemas.ticket import parse_ticket
+from slaguard.domain.tickets import Event, Ticket
+from slaguard.schemas.ticket import ParsedTicket, parse_events, parse_ticket
 
 __all__ = [
     "AppendResult",
@@ -234,28 +237,36 @@ def append(
     transaction: validate the whole history with them, run event triggers, store,
     recompute the clocks and the timers. The ticket as it now stands."""
     config = sla_config(svc, tenant_id=row.tenant_id, version=row.config_version)
-    history = list(
-        s.scalars(select(EventRow.data).where(EventRow.ticket_id == row.id).order_by(EventRow.id))
-    )
+    before = history.stored(s, svc.histories, row)
     fields = row.document
-    ticket = _parse(fields, [*history, *new], config, first_new=len(history))
+    parsed = _parse_after(fields, before, new, config)
     _check_links(s, row.tenant_id, row.external_id, new, 0)
+
+    def reparse(extra: list[dict[str, Any]]) -> Ticket:
+        nonlocal parsed
+        parsed = _parse_after(fields, before, [*new, *extra], config)
+        return parsed.ticket
+
     written, ticket = event_triggers(
         s,
         svc,
         row=row,
-        ticket=ticket,
+        ticket=parsed.ticket,
         config=config,
         new=[(str(d.get("type")), d["id"]) for d in new],
         now=now,
-        reparse=lambda extra: _parse(
-            fields, [*history, *new, *extra], config, first_new=len(history)
-        ),
+        reparse=reparse,
     )
     _insert_events(s, row, [*new, *written], ticket, now)
     _recompute(s, row, ticket, config, now)
     row.updated_us = now
+    _remember(s, svc, row, parsed.events)
     return ticket
+
+
+def _remember(s: Session, svc: Services, row: TicketRow, events: tuple[Event, ...]) -> None:
+    """The ticket's parsed events, for the next write, once they are committed."""
+    on_commit(s, functools.partial(svc.histories.put, row, events))
 
 
 def _dedupe_batch(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -322,13 +333,28 @@ def _parse(
     fields: Mapping[str, Any], docs: list[dict[str, Any]], config: SlaConfig, first_new: int
 ) -> Ticket:
     """The whole ticket validated; paths of new events renumbered as the caller sent them."""
+    return _parse_after(
+        fields, history.Stored((), docs[:first_new]), docs[first_new:], config
+    ).ticket
+
+
+def _parse_after(
+    fields: Mapping[str, Any],
+    before: history.Stored,
+    new: list[dict[str, Any]],
+    config: SlaConfig,
+) -> ParsedTicket:
+    """The ticket with `new` events after its stored ones, validated as a whole (stored
+    events parsed before are taken as they are); error paths of new events numbered as
+    the caller sent them."""
+    docs = [*before.docs, *new]
     try:
-        ticket = parse_ticket({**fields, "events": docs}, config)
+        parsed = parse_events({**fields, "events": docs}, config, known=before.known)
     except TicketError as exc:
-        details = [_renumber(d, first_new) for d in exc.details]
+        details = [_renumber(d, before.count) for d in exc.details]
         raise type(exc)(details) from None
-    _check_instants(ticket, docs, first_new)
-    return ticket
+    _check_instants(parsed.ticket, docs, len(before.known), before.count)
+    return parsed
 
 
 # The instants the service stores: wide enough for any real ticket's history, narrow
@@ -338,8 +364,12 @@ EARLIEST_US = to_us(datetime(1990, 1, 1, tzinfo=UTC))
 LATEST_US = to_us(datetime(2100, 1, 1, tzinfo=UTC))
 
 
-def _check_instants(ticket: Ticket, docs: list[dict[str, Any]], first_new: int) -> None:
-    index = {d["id"]: i for i, d in enumerate(docs)}
+def _check_instants(
+    ticket: Ticket, docs: list[dict[str, Any]], first_doc: int, first_new: int
+) -> None:
+    """Every instant within the years stored; `docs` are the documents from event
+    number `first_doc` on (the earlier ones were checked when they were stored)."""
+    index = {d["id"]: i for i, d in enumerate(docs, first_doc)}
     errors: list[ErrorDetail] = []
     for e in ticket.events:
         if EARLIEST_US <= e.at < LATEST_US:
@@ -636,8 +666,7 @@ def recompute(s: Session, svc: Services, row: TicketRow, *, now: int) -> None:
     """Re-judge a locked ticket as of `now` with no new event: its stored clocks, log
     and timers catch up with time (a warning crossed, a due instant passed)."""
     config = sla_config(svc, tenant_id=row.tenant_id, version=row.config_version)
-    history = list(
-        s.scalars(select(EventRow.data).where(EventRow.ticket_id == row.id).order_by(EventRow.id))
-    )
-    ticket = _parse(row.document, history, config, first_new=len(history))
-    _recompute(s, row, ticket, config, now)
+    before = history.stored(s, svc.histories, row)
+    parsed = _parse_after(row.document, before, [], config)
+    _recompute(s, row, parsed.ticket, config, now)
+    _remember(s, svc, row, parsed.events)

@@ -15,7 +15,8 @@ one `TicketError` (a `LinkError` when every problem is about links).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -37,7 +38,14 @@ from slaguard.domain.policy import ClassificationRule, SlaConfig
 from slaguard.domain.tickets import TICKET_FIELDS, Event, EventKind, Ticket, ordered_events
 from slaguard.domain.workflow import StatusCategory, Workflow
 
-__all__ = ["EVENT_TYPES", "EventDocument", "TicketDocument", "parse_ticket"]
+__all__ = [
+    "EVENT_TYPES",
+    "EventDocument",
+    "ParsedTicket",
+    "TicketDocument",
+    "parse_events",
+    "parse_ticket",
+]
 
 # Ticket fields given as plain text on the ticket (and on its created event).
 _TEXT_FIELDS = (
@@ -503,11 +511,35 @@ class _Parser:
                 )
 
 
+@dataclass(frozen=True, slots=True)
+class ParsedTicket:
+    """A ticket and the event its parse made of each document, in document order
+    (`known` events first): what `parse_events` takes as `known` when more arrive."""
+
+    ticket: Ticket
+    events: tuple[Event, ...]
+
+
 def parse_ticket(mapping: Mapping[str, Any], config: SlaConfig) -> Ticket:
     """The domain Ticket of a ticket document, judged against `config`.
 
     Raises one TicketError naming every problem found (a LinkError when all are about
     links).
+    """
+    return parse_events(mapping, config).ticket
+
+
+def parse_events(
+    mapping: Mapping[str, Any], config: SlaConfig, known: Sequence[Event] = ()
+) -> ParsedTicket:
+    """`parse_ticket` of a ticket whose first events were parsed before.
+
+    `known` are the `events` of an earlier `ParsedTicket` of this ticket (same fields,
+    same configuration); `mapping["events"]` holds only the documents after them,
+    numbered from `len(known)` in error paths. The known events are not validated again:
+    each event's validation depends only on its document, the ticket's fields and the
+    configuration. The checks across events (creation, order, links) run over all of
+    them, exactly as if every document had been given.
     """
     if not isinstance(mapping, Mapping):
         raise TicketError(f"a ticket must be a JSON object, got {type(mapping).__name__}")
@@ -528,16 +560,17 @@ def parse_ticket(mapping: Mapping[str, Any], config: SlaConfig) -> Ticket:
         created_at = doc.created_at
 
     raw_events = mapping.get("events", [])
-    events: list[Event] = []
-    where: dict[int, str] = {}
+    per_document: list[Event] = list(known)
+    where: dict[int, str] = {id(e): f"events[{i}]" for i, e in enumerate(known)}
     if isinstance(raw_events, list):
-        for i, raw in enumerate(raw_events):
+        for i, raw in enumerate(raw_events, len(known)):
             path = f"events[{i}]"
             model = p.event_model(raw, path)
             event = p.event(model, path) if model is not None else None
             if event is not None:
-                events.append(event)
+                per_document.append(event)
                 where[id(event)] = path
+    events = list(per_document)
 
     if doc is not None:
         has_created = any(e.kind is EventKind.CREATED for e in events)
@@ -567,13 +600,14 @@ def parse_ticket(mapping: Mapping[str, Any], config: SlaConfig) -> Ticket:
             raise TicketError([*p.errors, *p.link_errors])
         raise LinkError(p.link_errors)
     assert doc is not None and ticket_id is not None
-    return Ticket(
+    ticket = Ticket(
         id=ticket_id,
         fields=fields,
         events=tuple(events),
         text=text,
         classified_by=p.classified_by,
     )
+    return ParsedTicket(ticket, tuple(per_document))
 
 
 def _mentions_created(mapping: Mapping[str, Any]) -> bool:

@@ -1,0 +1,105 @@
+"""A ticket's stored events as the domain events they parsed to, kept between writes.
+
+Validating the whole history with pydantic on every append cost more than the rest of
+the append and grew with the history. So each process keeps, per ticket, the events
+`parse_events` made of its stored documents, and an append validates only the
+documents it has not parsed yet (`parse_events(..., known=...)`).
+
+Why a kept entry is right:
+- a ticket's fields and configuration version never change once it is created, and a
+  stored event's parse depends only on its document, those fields and that version;
+- events are append-only, and every writer adds a ticket's events under the ticket's
+  row lock (creation aside, when nobody else can see it), so one ticket's event ids
+  grow in commit order: the first n events in id order stay the same n events;
+- an entry is stored only once the transaction that read or wrote those events has
+  committed (`on_commit`), so it always describes a committed prefix of the history.
+A reader takes the documents after the entry by count (`OFFSET n`), which covers the
+events other processes appended since. A shorter entry is never stored over a longer
+one; an entry for another ticket, tenant or version under the same key is ignored.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from slaguard.db.tables import EventRow, TicketRow
+from slaguard.domain.tickets import Event
+
+__all__ = ["HistoryCache", "Stored", "stored"]
+
+# What an entry belongs to: the ticket's tenant, external id and configuration version.
+_Identity = tuple[int, str, int]
+
+
+def _identity(row: TicketRow) -> _Identity:
+    return (row.tenant_id, row.external_id, row.config_version)
+
+
+class HistoryCache:
+    """Parsed events of recently written tickets by primary key, least recently used
+    first out; holds at most `max_events` events in all (each about 0.5 kB)."""
+
+    def __init__(self, max_events: int = 50_000) -> None:
+        self._items: OrderedDict[int, tuple[_Identity, tuple[Event, ...]]] = OrderedDict()
+        self._held = 0
+        self._max = max_events
+        self._lock = threading.Lock()
+
+    def get(self, row: TicketRow) -> tuple[Event, ...]:
+        with self._lock:
+            found = self._items.get(row.id)
+            if found is None or found[0] != _identity(row):
+                return ()
+            self._items.move_to_end(row.id)
+            return found[1]
+
+    def put(self, row: TicketRow, events: tuple[Event, ...]) -> None:
+        """Keep `events`: the parse of the ticket's first len(events) stored documents."""
+        identity = _identity(row)
+        with self._lock:
+            found = self._items.get(row.id)
+            if found is not None:
+                if found[0] == identity and len(found[1]) > len(events):
+                    return
+                self._held -= len(found[1])
+                del self._items[row.id]
+            if len(events) > self._max // 4:
+                return  # one huge history would push out everything else
+            self._items[row.id] = (identity, events)
+            self._held += len(events)
+            while self._held > self._max:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._held -= len(dropped)
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A ticket's stored events: the first ones parsed before, the documents after them."""
+
+    known: tuple[Event, ...]
+    docs: list[dict[str, Any]]
+
+    @property
+    def count(self) -> int:
+        return len(self.known) + len(self.docs)
+
+
+def stored(s: Session, cache: HistoryCache, row: TicketRow) -> Stored:
+    """The stored events of a ticket whose row lock `s` holds (or that nobody else writes)."""
+    known = cache.get(row)
+    q = select(EventRow.key, EventRow.data).where(EventRow.ticket_id == row.id)
+    q = q.order_by(EventRow.id)
+    if not known:
+        return Stored((), [data for _, data in s.execute(q)])
+    # From the last known event on: that it is still the n-th stored event is a cheap
+    # check of the reasoning above (should it fail, the history is read afresh).
+    rows = s.execute(q.offset(len(known) - 1)).all()
+    if not rows or rows[0].key != known[-1].id:
+        return Stored((), [data for _, data in s.execute(q)])
+    return Stored(known, [r.data for r in rows[1:]])
