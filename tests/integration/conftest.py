@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from apihelpers import EXAMPLE_CONFIG, FakeClock, Tenant, TestClient
 
+from receivers import HttpReceiver, SmtpServer, running_receiver, running_smtp
 from slaguard.api import create_app
 from slaguard.api.observability import configure_logging
 from slaguard.app import configs, tenants
@@ -80,3 +81,17 @@ def acme(make_tenant: Callable[..., Tenant]) -> Tenant:
 @pytest.fixture
 def globex(make_tenant: Callable[..., Tenant]) -> Tenant:
     return make_tenant("globex")
+
+
+@pytest.fixture
+def receiver() -> Iterator[HttpReceiver]:
+    """A real HTTP receiver on loopback (tests/receivers.py)."""
+    with running_receiver() as server:
+        yield server
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on loopback."""
+    with running_smtp() as server:
+        yield server

@@ -8,13 +8,12 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from receivers import HttpReceiver, Reply, SmtpServer, running_receiver, running_smtp, unused_port
+from receivers import HttpReceiver, Reply, SmtpServer, unused_port
 from slaguard import __version__
 from slaguard.ingest import verify_signature
 from slaguard.notify import Deliverer, DeliveryFailed, SenderSettings, render_text
@@ -22,18 +21,6 @@ from slaguard.settings import Settings
 
 ACK = "http://127.0.0.1:8000/ack/abc?sig=1&x=2"
 TWILIO_PATH = "/2010-04-01/Accounts/AC123/Messages.json"
-
-
-@pytest.fixture
-def receiver() -> Iterator[HttpReceiver]:
-    with running_receiver() as server:
-        yield server
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with running_smtp() as server:
-        yield server
 
 
 def payload(**changes: Any) -> dict[str, Any]:

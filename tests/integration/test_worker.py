@@ -8,14 +8,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from apihelpers import FakeClock, Tenant
 
-from receivers import HttpReceiver, Reply, SmtpServer, running_receiver, running_smtp
+from receivers import HttpReceiver, Reply, SmtpServer
 from slaguard.app import configs, outbox
 from slaguard.app.services import Services
 from slaguard.config.files import parse_text
@@ -76,18 +76,6 @@ triggers:
   - {{name: idle-4h, stage: assign, when: {{idle: 30s, status_category: active, category: [idle]}},
      do: [{{priority: raise}}, {{reassign: {{team: tier2}}}}]}}
 """
-
-
-@pytest.fixture
-def receiver() -> Iterator[HttpReceiver]:
-    with running_receiver() as server:
-        yield server
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with running_smtp() as server:
-        yield server
 
 
 @pytest.fixture

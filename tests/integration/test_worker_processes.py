@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from receivers import HttpReceiver, running_receiver
+from receivers import HttpReceiver
 from slaguard.app import configs, tenants, tickets
 from slaguard.app.services import Services
 from slaguard.config.files import parse_text
@@ -47,12 +47,6 @@ escalations:
       - {{when: "50%", notify: [hook]}}
       - {{when: breach, notify: [hook]}}
 """
-
-
-@pytest.fixture
-def receiver() -> Iterator[HttpReceiver]:
-    with running_receiver() as server:
-        yield server
 
 
 @pytest.fixture
