@@ -25,7 +25,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from slaguard.db.tables import EventRow, TicketRow
@@ -90,16 +90,24 @@ class Stored:
         return len(self.known) + len(self.docs)
 
 
+_EVENTS = EventRow.metadata.tables[EventRow.__tablename__]
+# Built once (SQLAlchemy reuses the cache key and compiled form): the ticket's events in
+# id order, from the `offset`-th on.
+_STORED = (
+    select(_EVENTS.c.key, _EVENTS.c.data)
+    .where(_EVENTS.c.ticket_id == bindparam("ticket_id"))
+    .order_by(_EVENTS.c.id)
+)
+_STORED_FROM = _STORED.offset(bindparam("offset"))
+
+
 def stored(s: Session, cache: HistoryCache, row: TicketRow) -> Stored:
     """The stored events of a ticket whose row lock `s` holds (or that nobody else writes)."""
     known = cache.get(row)
-    q = select(EventRow.key, EventRow.data).where(EventRow.ticket_id == row.id)
-    q = q.order_by(EventRow.id)
-    if not known:
-        return Stored((), [data for _, data in s.execute(q)])
-    # From the last known event on: that it is still the n-th stored event is a cheap
-    # check of the reasoning above (should it fail, the history is read afresh).
-    rows = s.execute(q.offset(len(known) - 1)).all()
-    if not rows or rows[0].key != known[-1].id:
-        return Stored((), [data for _, data in s.execute(q)])
-    return Stored(known, [r.data for r in rows[1:]])
+    if known:
+        # From the last known event on: that it is still the n-th stored event is a
+        # cheap check of the reasoning above (should it fail, all is read afresh).
+        rows = s.execute(_STORED_FROM, {"ticket_id": row.id, "offset": len(known) - 1}).all()
+        if rows and rows[0].key == known[-1].id:
+            return Stored(known, [r.data for r in rows[1:]])
+    return Stored((), [r.data for r in s.execute(_STORED, {"ticket_id": row.id})])
