@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from slaguard.api.errors import BodyTooLarge, InvalidJson
 from slaguard.api.observability import Metrics
@@ -49,11 +50,15 @@ _bearer = HTTPBearer(
 )
 
 
-def get_services(request: Request) -> Services:
+# Dependencies that do not block are `async def`: FastAPI runs a plain `def` dependency
+# in the worker-thread pool, a hand-off that costs more than these functions do.
+
+
+async def get_services(request: Request) -> Services:
     return cast("Services", request.app.state.services)
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     return cast("Metrics", request.app.state.metrics)
 
 
@@ -61,20 +66,23 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
-def _principal(
+async def _principal(
     request: Request,
     svc: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None and request.headers.get("authorization"):
         raise AuthenticationError("send the key as 'Authorization: Bearer <key>'")
-    principal = tenants.authenticate(svc, credentials.credentials if credentials else None)
+    key = credentials.credentials if credentials else None
+    principal = tenants.remembered(svc, key)
+    if principal is None:  # the key's query runs in a worker thread
+        principal = await run_in_threadpool(tenants.authenticate, svc, key)
     request.state.tenant = principal.tenant
     return principal
 
 
-def _with_role(role: Role) -> Callable[[Principal], Principal]:
-    def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+def _with_role(role: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
         tenants.require(principal, role)
         return principal
 

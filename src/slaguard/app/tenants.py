@@ -26,6 +26,7 @@ __all__ = [
     "authenticate",
     "create_key",
     "create_tenant",
+    "remembered",
     "require",
     "tenant_named",
 ]
@@ -115,19 +116,28 @@ def authenticate(svc: Services, key: str | None) -> Principal:
     forgets the hash). Unknown and revoked keys are never remembered."""
     if not key:
         raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
+    principal = remembered(svc, key)
+    if principal is not None:
+        return principal
     key_hash = _hash(key)
-    known = svc.api_keys.get(key_hash)
+    with svc.reading() as s:
+        row = s.execute(
+            select(ApiKeyRow.role, ApiKeyRow.revoked_us, TenantRow.id, TenantRow.name)
+            .join(TenantRow, TenantRow.id == ApiKeyRow.tenant_id)
+            .where(ApiKeyRow.key_hash == key_hash)
+        ).first()
+    if row is None or row.revoked_us is not None:
+        raise AuthenticationError("unknown or revoked API key")
+    svc.api_keys.put(key_hash, (row.id, row.name, row.role))
+    return Principal(tenant_id=row.id, tenant=row.name, role=Role(row.role))
+
+
+def remembered(svc: Services, key: str | None) -> Principal | None:
+    """The principal of a key `authenticate` accepted within the last `API_KEY_TTL_S`
+    seconds in this process, without a query; None otherwise."""
+    known = svc.api_keys.get(_hash(key)) if key else None
     if known is None:
-        with svc.reading() as s:
-            row = s.execute(
-                select(ApiKeyRow.role, ApiKeyRow.revoked_us, TenantRow.id, TenantRow.name)
-                .join(TenantRow, TenantRow.id == ApiKeyRow.tenant_id)
-                .where(ApiKeyRow.key_hash == key_hash)
-            ).first()
-        if row is None or row.revoked_us is not None:
-            raise AuthenticationError("unknown or revoked API key")
-        known = (row.id, row.name, row.role)
-        svc.api_keys.put(key_hash, known)
+        return None
     tenant_id, tenant, role = known
     return Principal(tenant_id=tenant_id, tenant=tenant, role=Role(role))
 
