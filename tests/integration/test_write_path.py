@@ -5,16 +5,18 @@ clock log equal a fresh evaluation of the stored events."""
 from __future__ import annotations
 
 import random
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from apihelpers import FakeClock, Tenant
+from apihelpers import FakeClock, Tenant, ticket_doc
 from sqlalchemy import select
 
-from slaguard.app import tenants, tickets
+from slaguard.app import history, tenants, tickets
 from slaguard.app.services import Services, on_commit
 from slaguard.db.tables import ClockLogRow, ClockRow, TicketRow
+from slaguard.domain.errors import TicketError
 from slaguard.domain.tickets import Event, EventKind
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -133,7 +135,7 @@ def test_stored_clocks_equal_a_fresh_evaluation_whoever_wrote_last(
         writer = services if rng.random() < 0.6 else other
         add(writer, acme, "T-1", event(n, m))
         assert stored(services, "T-1") == fresh(services, acme, "T-1"), n
-    assert len(services.histories.get(ticket_row(services, "T-1"))) > 1
+    assert len(services.histories.get(history.key_of(ticket_row(services, "T-1")))) > 1
 
 
 def ticket_row(svc: Services, tid: str) -> TicketRow:
@@ -157,18 +159,19 @@ def test_a_stale_or_wrong_kept_history_is_not_trusted(services: Services, acme: 
     for n in range(4):
         add(services, acme, "T-1", event(n, 30 * n + 10))
     row = ticket_row(services, "T-1")
-    kept = services.histories.get(row)
+    kept = services.histories.get(history.key_of(row))
     assert [e.id for e in kept] == ["c", "e0", "e1", "e2", "e3"]
     # A shorter entry (a prefix, as left by a slower writer) is not stored over it, and a
     # wrong one (not what is stored) is noticed and read afresh.
-    services.histories.put(row, kept[:2])
-    assert services.histories.get(row) == kept
+    services.histories.put(history.key_of(row), kept[:2])
+    assert services.histories.get(history.key_of(row)) == kept
     services.histories = type(services.histories)()
     wrong = (*kept[:4], Event(kind=EventKind.AGENT_REPLY, at=kept[4].at, id="not-stored"))
-    services.histories.put(row, wrong)
+    services.histories.put(history.key_of(row), wrong)
     add(services, acme, "T-1", event(4, 200))
     assert stored(services, "T-1") == fresh(services, acme, "T-1")
-    assert [e.id for e in services.histories.get(row)] == ["c", "e0", "e1", "e2", "e3", "e4"]
+    kept = services.histories.get(history.key_of(row))
+    assert [e.id for e in kept] == ["c", "e0", "e1", "e2", "e3", "e4"]
 
 
 def test_after_commit_hooks_run_only_for_what_committed(services: Services) -> None:
@@ -190,3 +193,36 @@ def test_after_commit_hooks_run_only_for_what_committed(services: Services) -> N
         on_commit(s, lambda: ran.append("rolled back"))
         raise RuntimeError
     assert ran == []
+
+
+def test_concurrent_writes_are_each_all_or_nothing(services: Services, acme: Tenant) -> None:
+    """Many requests at once (on SQLite, committed together): the refused ones leave
+    nothing behind, the others are all stored, and every ticket's clocks are right."""
+    for t in range(4):
+        acme.post("/api/v1/tickets", ticket_doc(f"T-{t}"))
+    principal = tenants.authenticate(services, acme.keys["agent"])
+    outcomes: dict[str, str] = {}
+
+    def send(t: int) -> None:
+        for n in range(6):
+            ev = event(n, 30 * n + 10)
+            ev["id"] = f"T-{t}-{n}"
+            if n == 3 and t % 2:
+                ev = {**ev, "type": "status", "status": "no-such-status"}
+            try:
+                tickets.add_events(services, principal=principal, ticket_id=f"T-{t}", events=[ev])
+                outcomes[ev["id"]] = "stored"
+            except TicketError:
+                outcomes[ev["id"]] = "refused"
+
+    threads = [threading.Thread(target=send, args=(t,)) for t in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(k for k, v in outcomes.items() if v == "refused") == ["T-1-3", "T-3-3"]
+    for t in range(4):
+        keys = [e["id"] for e in acme.get(f"/api/v1/tickets/T-{t}").json()["events"]]
+        want = [f"T-{t}-{n}" for n in range(6) if outcomes[f"T-{t}-{n}"] == "stored"]
+        assert sorted(keys) == sorted([f"T-{t}-created", *want])
+        assert stored(services, f"T-{t}") == fresh(services, acme, f"T-{t}")

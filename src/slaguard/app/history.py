@@ -31,47 +31,47 @@ from sqlalchemy.orm import Session
 from slaguard.db.tables import EventRow, TicketRow
 from slaguard.domain.tickets import Event
 
-__all__ = ["HistoryCache", "Stored", "stored"]
+__all__ = ["HistoryCache", "Key", "Stored", "key_of", "stored"]
 
-# What an entry belongs to: the ticket's tenant, external id and configuration version.
-_Identity = tuple[int, str, int]
+# An entry's key: the ticket's primary key, tenant, external id and configuration version
+# (values, not the row object: entries are stored after its session has closed).
+Key = tuple[int, int, str, int]
 
 
-def _identity(row: TicketRow) -> _Identity:
-    return (row.tenant_id, row.external_id, row.config_version)
+def key_of(row: TicketRow) -> Key:
+    return (row.id, row.tenant_id, row.external_id, row.config_version)
 
 
 class HistoryCache:
-    """Parsed events of recently written tickets by primary key, least recently used
-    first out; holds at most `max_events` events in all (each about 0.5 kB)."""
+    """Parsed events of recently written tickets, least recently used first out; holds
+    at most `max_events` events in all (each about 0.5 kB)."""
 
     def __init__(self, max_events: int = 50_000) -> None:
-        self._items: OrderedDict[int, tuple[_Identity, tuple[Event, ...]]] = OrderedDict()
+        self._items: OrderedDict[int, tuple[Key, tuple[Event, ...]]] = OrderedDict()
         self._held = 0
         self._max = max_events
         self._lock = threading.Lock()
 
-    def get(self, row: TicketRow) -> tuple[Event, ...]:
+    def get(self, key: Key) -> tuple[Event, ...]:
         with self._lock:
-            found = self._items.get(row.id)
-            if found is None or found[0] != _identity(row):
+            found = self._items.get(key[0])
+            if found is None or found[0] != key:
                 return ()
-            self._items.move_to_end(row.id)
+            self._items.move_to_end(key[0])
             return found[1]
 
-    def put(self, row: TicketRow, events: tuple[Event, ...]) -> None:
+    def put(self, key: Key, events: tuple[Event, ...]) -> None:
         """Keep `events`: the parse of the ticket's first len(events) stored documents."""
-        identity = _identity(row)
         with self._lock:
-            found = self._items.get(row.id)
+            found = self._items.get(key[0])
             if found is not None:
-                if found[0] == identity and len(found[1]) > len(events):
+                if found[0] == key and len(found[1]) > len(events):
                     return
                 self._held -= len(found[1])
-                del self._items[row.id]
+                del self._items[key[0]]
             if len(events) > self._max // 4:
                 return  # one huge history would push out everything else
-            self._items[row.id] = (identity, events)
+            self._items[key[0]] = (key, events)
             self._held += len(events)
             while self._held > self._max:
                 _, (_, dropped) = self._items.popitem(last=False)
@@ -103,7 +103,7 @@ _STORED_FROM = _STORED.offset(bindparam("offset"))
 
 def stored(s: Session, cache: HistoryCache, row: TicketRow) -> Stored:
     """The stored events of a ticket whose row lock `s` holds (or that nobody else writes)."""
-    known = cache.get(row)
+    known = cache.get(key_of(row))
     if known:
         # From the last known event on: that it is still the n-th stored event is a
         # cheap check of the reasoning above (should it fail, all is read afresh).

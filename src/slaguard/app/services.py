@@ -19,6 +19,7 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction
 
+from slaguard.app.group_commit import GroupCommit
 from slaguard.app.history import HistoryCache
 from slaguard.domain.calendar import to_us
 from slaguard.domain.errors import ConflictError
@@ -26,6 +27,7 @@ from slaguard.domain.policy import SlaConfig
 
 __all__ = ["API_KEY_TTL_S", "ConfigCache", "Services", "TtlCache", "on_commit", "system_clock"]
 
+T = TypeVar("T")
 V = TypeVar("V")
 
 
@@ -121,6 +123,19 @@ class Services:
     # Called at named points of the worker's transactions; tests use it to stop the
     # process abruptly there (see `slaguard.worker.crash`).
     checkpoint: Callable[[str], None] = lambda _name: None
+    _group: GroupCommit = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._group = GroupCommit(self.writing)
+
+    def write(self, fn: Callable[[Session], T]) -> T:
+        """`fn(session)` in a write transaction, committed before this returns; its
+        result. On SQLite, concurrent calls share transactions, each in a savepoint of
+        its own (`app/group_commit.py`): for short writes many requests make at once."""
+        if self.is_sqlite:
+            return self._group.run(fn)
+        with self.writing() as s:
+            return fn(s)
 
     @contextmanager
     def writing(self) -> Iterator[Session]:

@@ -252,7 +252,8 @@ def add_events(
     if not events:
         raise TicketError("expected at least one event", "events")
     docs = _dedupe_batch([_keyed(ticket_id, d, i) for i, d in enumerate(events)])
-    with svc.writing() as s:
+
+    def write(s: Session) -> AppendResult:
         row = _ticket_row(s, principal.tenant_id, ticket_id, lock=True)
         if row is None:
             raise NotFoundError(f"no ticket {ticket_id!r}", "ticket")
@@ -261,10 +262,11 @@ def add_events(
         results = [
             StoredEvent(d["id"], stored.get(d["id"], d), d["id"] not in stored) for d in docs
         ]
-        if not new:
-            return AppendResult(ticket_view(row), results)
-        append(s, svc, row, new, now=svc.clock())
+        if new:
+            append(s, svc, row, new, now=svc.clock())
         return AppendResult(ticket_view(row), results)
+
+    return svc.write(write)
 
 
 def append(
@@ -302,7 +304,7 @@ def append(
 
 def _remember(s: Session, svc: Services, row: TicketRow, events: tuple[Event, ...]) -> None:
     """The ticket's parsed events, for the next write, once they are committed."""
-    on_commit(s, functools.partial(svc.histories.put, row, events))
+    on_commit(s, functools.partial(svc.histories.put, history.key_of(row), events))
 
 
 def _dedupe_batch(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
