@@ -13,6 +13,7 @@ Targets on a 2-core machine (single events): SQLite >= 2,500 events/s and Postgr
 >= 1,500 events/s, both with p99 <= 50 ms; API process <= 120 MB resident.
 
     .venv/bin/python bench/ingest.py [--seconds 10] [--clients 32] [--only sqlite|postgresql]
+                                     [--workers N  (server processes on PostgreSQL)]
 """
 
 from __future__ import annotations
@@ -61,6 +62,19 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (the worker processes of `serve --workers`)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *(p for child in children for p in process_tree(int(child)))]
+
+
+def memory_report(pid: int) -> str:
+    sizes = [rss_mb(p) for p in process_tree(pid)]
+    if len(sizes) == 1:
+        return f"{sizes[0]:.0f} MB"
+    return f"largest process {max(sizes):.0f} MB, {len(sizes)} processes {sum(sizes):.0f} MB"
 
 
 def iso(t: datetime) -> str:
@@ -167,8 +181,12 @@ def scenario(name: str, url: str, args: argparse.Namespace) -> None:
     )
     slaguard(env, "config", "apply", str(ROOT / "examples" / "slaguard.yaml"), "--tenant", tenant)
     port = free_port()
+    workers = ["--workers", str(args.workers)] if name == "postgresql" else []
     server = subprocess.Popen(  # noqa: S603 - our own server on loopback
-        [sys.executable, "-m", "slaguard", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            *(sys.executable, "-m", "slaguard", "serve"),
+            *("--host", "127.0.0.1", "--port", str(port), *workers),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -199,7 +217,7 @@ def scenario(name: str, url: str, args: argparse.Namespace) -> None:
         report(name, "single events", rate, lat)
         rate, lat = asyncio.run(run_batches(base, key, args.seconds, args.clients, args.batch))
         report(name, f"batches of {args.batch}", rate, lat)
-        print(f"{name:10} API process resident memory: {rss_mb(server.pid):.0f} MB")
+        print(f"{name:10} API resident memory: {memory_report(server.pid)}")
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -212,6 +230,9 @@ def main() -> None:
     ap.add_argument("--tickets", type=int, default=500)
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--only", choices=["sqlite", "postgresql"])
+    ap.add_argument(
+        "--workers", type=int, default=1, help="server processes on PostgreSQL (serve --workers)"
+    )
     args = ap.parse_args()
     print(f"ingest through the HTTP API: {args.clients} clients, {args.seconds:g} s per run")
     if args.only in (None, "sqlite"):

@@ -21,6 +21,8 @@ import httpx
 import pytest
 from apihelpers import EXAMPLE_CONFIG
 
+from pg import PgServer, fresh_schema
+
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
@@ -214,6 +216,34 @@ def test_serve(env: dict[str, str], tmp_path: Path, servers: list[Server]) -> No
     assert r.json()["error"]["code"] == "not_found"
     log = server.stop()
     assert "/api/v1/config" in log  # each request is logged
+
+
+def test_serve_with_workers_needs_postgresql(env: dict[str, str]) -> None:
+    r = slaguard(env, "serve", "--workers", "2")
+    assert r.returncode == 2
+    assert "PostgreSQL" in r.stderr
+
+
+def test_serve_with_workers_on_postgresql(
+    pg_server: PgServer, tmp_path: Path, servers: list[Server]
+) -> None:
+    with fresh_schema(pg_server.url) as url:
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("SLAGUARD_")}
+        env = {**clean, "SLAGUARD_DATABASE_URL": url}
+        ok(slaguard(env, "migrate"))
+        key = json.loads(ok(slaguard(env, "tenants", "create", "acme", "--json")))["api_key"]
+        server = Server(env, tmp_path, "serve", "--workers", "2")
+        servers.append(server)
+        server.wait()
+        children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children")
+        commands = [Path(f"/proc/{c}/cmdline").read_bytes() for c in children.read_text().split()]
+        assert sum(b"spawn_main" in c for c in commands) == 2  # the worker processes
+        for _ in range(4):
+            r = httpx.get(
+                f"{server.base}/api/v1/config", headers={"Authorization": f"Bearer {key}"}
+            )
+            assert r.status_code == 404  # no configuration yet
+        server.stop()
 
 
 def _get(server: Server, key: str, path: str, **params: Any) -> Any:
