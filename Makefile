@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint typecheck fmt bench check lock
+.PHONY: help install browser run test test-fast lint typecheck fmt bench check lock
 
 help: #: list the targets
 	@grep -E '^[a-z-]+:.*#:' $(MAKEFILE_LIST) | sed -E 's/:.*#: */\t/'
@@ -21,10 +21,16 @@ install: $(STAMP) #: create .venv with slaguard and its dev/test/bench dependenc
 run: install #: set everything up and start slaguard on the embedded default
 	$(BIN)/slaguard run
 
-test: install #: install what the tests need and run every test
+browser: #: Debian's Chromium for the dashboard's browser tests (installed when missing)
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+test: install browser #: install what the tests need and run every test
 	$(BIN)/pytest
 
-test-fast: install #: the test suite without the slow property runs
+test-fast: install browser #: the test suite without the slow property runs
 	$(BIN)/pytest -m "not slow"
 
 lint: install #: ruff, mypy strict and the layer contract

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import stat
@@ -279,8 +280,27 @@ def test_run_creates_the_demo_once_and_shows_its_key(tmp_path: Path, servers: li
         assert _get(first, key, "/api/v1/tickets", state=state, limit=1)["items"], state
     for status in ("new", "open", "pending", "solved", "provisioning"):
         assert _get(first, key, "/api/v1/tickets", status=status, limit=1)["items"], status
+    password_file = tmp_path / ".slaguard-demo-password"
+    password = password_file.read_text().strip()
+    assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
+    with httpx.Client(base_url=first.base) as browser:
+        form = browser.get("/signin").text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert csrf is not None
+        signed_in = browser.post(
+            "/signin",
+            data={
+                "tenant": "demo",
+                "email": "admin@demo.example",
+                "password": password,
+                "csrf_token": csrf.group(1),
+            },
+        )
+        assert signed_in.status_code == 303
+        assert browser.get("/").status_code == 200
     out = first.stop()
     assert key in out
+    assert password in out
     assert f"http://127.0.0.1:{first.port}" in out
 
     again = Server(env, tmp_path, "run")
@@ -291,3 +311,33 @@ def test_run_creates_the_demo_once_and_shows_its_key(tmp_path: Path, servers: li
     out = again.stop()
     assert key in out
     assert "First run" not in out
+
+
+def test_users_create(env: dict[str, str]) -> None:
+    ok(slaguard(env, "migrate"))
+    ok(slaguard(env, "tenants", "create", "acme"))
+    out = ok(
+        slaguard(
+            {**env, "SLAGUARD_USER_PASSWORD": "a long enough secret"},
+            *("users", "create", "--tenant", "acme", "--email", "Lead@Acme.Example"),
+            *("--role", "lead", "--name", "Lee", "--json"),
+        )
+    )
+    assert json.loads(out) == {
+        "tenant": "acme",
+        "id": 1,
+        "email": "lead@acme.example",
+        "role": "lead",
+    }
+    again = slaguard(
+        {**env, "SLAGUARD_USER_PASSWORD": "a long enough secret"},
+        *("users", "create", "--tenant", "acme", "--email", "lead@acme.example", "--role", "agent"),
+    )
+    assert again.returncode == 2
+    assert "email" in again.stderr
+    short = slaguard(
+        {**env, "SLAGUARD_USER_PASSWORD": "short"},
+        *("users", "create", "--tenant", "acme", "--email", "x@acme.example", "--role", "agent"),
+    )
+    assert short.returncode == 2
+    assert "password" in short.stderr

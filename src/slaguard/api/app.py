@@ -14,6 +14,7 @@
                                         breach-reasons, pause-abuse
     /api/v1/tickets/{id}/breaches       GET; PUT .../{metric}/{cycle} confirm a reason
     /healthz, /metrics                  operations (no key)
+    /, /tickets/..., /reports, ...      the dashboard (`slaguard.web`: signed-in users)
 
 Every call under /api/v1 carries `Authorization: Bearer KEY`; a key sees only its
 tenant's records, and another tenant's ticket is a 404, never a 403. Errors have one
@@ -30,7 +31,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from slaguard import __version__
+from slaguard import __version__, web
 from slaguard.api.errors import install_error_handlers
 from slaguard.api.observability import Metrics, RequestMiddleware
 from slaguard.api.routers import (
@@ -129,4 +130,5 @@ def create_app(services: Services, settings: Settings | None = None) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(breaches.router)
     app.include_router(health.router)
+    web.mount(app)
     return app

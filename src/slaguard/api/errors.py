@@ -18,12 +18,12 @@ Every error response has one shape, whatever raised it:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from slaguard.domain.errors import ErrorDetail, SlaError
@@ -84,8 +84,25 @@ def format_loc(loc: Sequence[int | str]) -> str:
     return out
 
 
-def _sla_error(_request: Request, exc: Exception) -> JSONResponse:
+def _page(request: Request, status: int, message: str) -> Response | None:
+    """The dashboard's error page, for requests of its pages (their routes mark them) and
+    for browsers asking for HTML outside the API; None for API requests."""
+    page = getattr(request.app.state, "html_error_page", None)
+    if page is None:
+        return None
+    if not getattr(request.state, "html_errors", False) and (
+        request.url.path.startswith(("/api/", "/healthz", "/metrics", "/docs", "/openapi"))
+        or "text/html" not in request.headers.get("accept", "")
+    ):
+        return None
+    return cast("Response", page(request, status, message))
+
+
+def _sla_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SlaError)
+    page = _page(request, exc.http_status, str(exc) or exc.code)
+    if page is not None:
+        return page
     details: Sequence[ErrorDetail] = getattr(exc, "details", ())
     headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
     return JSONResponse(
@@ -95,11 +112,14 @@ def _sla_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     details = [
         ErrorDetail(format_loc(e.get("loc", ())), str(e.get("msg", ""))) for e in exc.errors()
     ]
+    page = _page(request, 422, "; ".join(map(str, details)))
+    if page is not None:
+        return page
     if any(e.get("type") == "json_invalid" for e in exc.errors()):
         return JSONResponse(
             error_content("invalid_json", "the request body is not valid JSON", details),
@@ -110,10 +130,13 @@ def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+    page = _page(request, exc.status_code, message)
+    if page is not None:
+        return page
     if exc.status_code == 404 and message == "Not Found":
         message = "no such endpoint (the API is under /api/v1; see /docs)"
     return JSONResponse(

@@ -37,11 +37,12 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 class Role(StrEnum):
     VIEWER = "viewer"  # reads
     AGENT = "agent"  # reads, creates tickets, posts events
+    LEAD = "lead"  # an agent who also confirms breach reasons and runs the queue
     ADMIN = "admin"  # everything, including configuration
 
     @property
     def rank(self) -> int:
-        return {"viewer": 0, "agent": 1, "admin": 2}[self.value]
+        return {"viewer": 0, "agent": 1, "lead": 2, "admin": 3}[self.value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +83,7 @@ def create_key(svc: Services, *, tenant: str, role: str) -> str:
     try:
         r = Role(role)
     except ValueError:
-        raise ConfigError(f"unknown role {role!r} (admin, agent, viewer)", "role") from None
+        raise ConfigError(f"unknown role {role!r} (admin, lead, agent, viewer)", "role") from None
     key = _new_key()
     with svc.writing() as s:
         tenant_id = s.scalar(select(TenantRow.id).where(TenantRow.name == tenant))

@@ -13,6 +13,7 @@ from slaguard.cli import (
     import_cmd,
     report_cmd,
     sources_cmd,
+    users_cmd,
     worker_cmd,
 )
 from slaguard.cli.admin_cmd import config_app, keys_app, migrate, tenants_app
@@ -41,6 +42,7 @@ app.command("worker")(worker_cmd.worker)
 app.command("report")(report_cmd.report)
 app.add_typer(audit_cmd.audit_app, name="audit")
 app.add_typer(worker_cmd.outbox_app, name="outbox")
+app.add_typer(users_cmd.users_app, name="users")
 
 
 def main() -> None:

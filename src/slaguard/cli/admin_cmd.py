@@ -17,7 +17,16 @@ import typer
 from slaguard.app.services import Services
 from slaguard.app.tenants import Role
 
-__all__ = ["config_app", "keys_app", "migrate", "open_services", "tenants_app"]
+__all__ = [
+    "JsonOpt",
+    "TenantOpt",
+    "config_app",
+    "emit",
+    "keys_app",
+    "migrate",
+    "open_services",
+    "tenants_app",
+]
 
 tenants_app = typer.Typer(help="Tenants: every record belongs to one.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys of a tenant.", no_args_is_help=True)
@@ -40,7 +49,7 @@ def open_services() -> Iterator[Services]:
         svc.engine.dispose()
 
 
-def _emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
+def emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
     typer.echo(json.dumps(payload, indent=2) if as_json else text)
 
 
@@ -63,7 +72,7 @@ def create_tenant(
 
     with open_services() as svc:
         tenant, key = create(svc, name=name)
-    _emit(
+    emit(
         as_json,
         {"tenant": tenant, "api_key": key},
         f"tenant {tenant} created\nadmin API key (shown once): {key}",
@@ -82,7 +91,7 @@ def create_key(
 
     with open_services() as svc:
         key = create(svc, tenant=tenant, role=role.value)
-    _emit(
+    emit(
         as_json,
         {"tenant": tenant, "role": role.value, "api_key": key},
         f"{role.value} API key for {tenant} (shown once): {key}",
@@ -107,7 +116,7 @@ def apply_config(
         version = apply(
             svc, tenant_id=tenant_named(svc, tenant), document=document, source_text=source
         )
-    _emit(
+    emit(
         as_json,
         {"tenant": tenant, "version": version},
         f"configuration version {version} stored for {tenant}",

@@ -2,28 +2,32 @@
 
 Brings the database (SQLite by default, ./slaguard.db) up to date; on the first run
 creates the `demo` tenant with the example configuration and a few hundred tickets,
-and keeps its admin key in `.slaguard-demo-key` (readable by the owner only) so that
-later runs can show it again; then serves the API on SLAGUARD_HOST:SLAGUARD_PORT and
+and keeps its admin key in `.slaguard-demo-key` and the password of its dashboard user
+(admin@demo.example) in `.slaguard-demo-password` (readable by the owner only) so that
+later runs can show them again; then serves the API on SLAGUARD_HOST:SLAGUARD_PORT and
 runs the worker (timers, escalations, notifications) in the same process.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import typer
 
-__all__ = ["DEMO_KEY_FILE", "run"]
+__all__ = ["DEMO_KEY_FILE", "DEMO_PASSWORD_FILE", "DEMO_USER", "run"]
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 DEMO_CONFIG = EXAMPLES / "slaguard.yaml"
 DEMO_KEY_FILE = Path(".slaguard-demo-key")
+DEMO_PASSWORD_FILE = Path(".slaguard-demo-password")
+DEMO_USER = "admin@demo.example"
 
 
 def run() -> None:
     from slaguard.api.observability import configure_logging
-    from slaguard.app import tenants
+    from slaguard.app import tenants, users
     from slaguard.app.services import Services
     from slaguard.bootstrap import build_services, instance_secret
     from slaguard.cli.serve_cmd import run_server
@@ -59,6 +63,16 @@ def run() -> None:
                 source_text=DEMO_CONFIG.read_text(encoding="utf-8"),
             )
             _save_key(key)
+            password = secrets.token_urlsafe(12)
+            users.create_user(
+                services,
+                tenant=DEMO_TENANT,
+                email=DEMO_USER,
+                password=password,
+                role="admin",
+                name="Demo admin",
+            )
+            _save(DEMO_PASSWORD_FILE, password)
     else:
         key = _read_key()
         try:
@@ -71,6 +85,12 @@ def run() -> None:
     typer.echo(f"\nslaguard is serving on {base}  (API docs: {base}/docs)")
     if key is not None:
         typer.echo(f"demo tenant admin API key: {key}  (kept in {DEMO_KEY_FILE})")
+        shown = _read(DEMO_PASSWORD_FILE)
+        if shown is not None:
+            typer.echo(
+                f"dashboard: {base}/ - organisation {DEMO_TENANT}, email {DEMO_USER}, "
+                f"password {shown}  (kept in {DEMO_PASSWORD_FILE})"
+            )
         typer.echo(
             f'try: curl -H "Authorization: Bearer {key}" '
             f'"{base}/api/v1/tickets?state=breached&limit=5"\n'
@@ -92,14 +112,22 @@ def _make_parent(url: str) -> None:
 
 
 def _save_key(key: str) -> None:
-    fd = os.open(DEMO_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    _save(DEMO_KEY_FILE, key)
+
+
+def _save(path: Path, value: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(key + "\n")
-    DEMO_KEY_FILE.chmod(0o600)
+        f.write(value + "\n")
+    path.chmod(0o600)
 
 
 def _read_key() -> str | None:
+    return _read(DEMO_KEY_FILE)
+
+
+def _read(path: Path) -> str | None:
     try:
-        return DEMO_KEY_FILE.read_text(encoding="utf-8").strip() or None
+        return path.read_text(encoding="utf-8").strip() or None
     except OSError:
         return None

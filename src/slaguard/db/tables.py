@@ -43,6 +43,8 @@ __all__ = [
     "TicketRow",
     "TimerRow",
     "TriggerRunRow",
+    "UserRow",
+    "WebSessionRow",
 ]
 
 NAMING = {
@@ -367,3 +369,34 @@ class BacklogSampleRow(Base):
     team: Mapped[str] = mapped_column(String(200))
     at_us: Mapped[int] = mapped_column(BigInteger)
     open_tickets: Mapped[int] = mapped_column(Integer)
+
+
+class UserRow(Base):
+    """A person who signs in to the dashboard: one tenant, one role, an argon2 password
+    hash, and their choice of language and time zone (None: from the browser)."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("tenant_id", "email"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    locale: Mapped[str | None] = mapped_column(String(10))
+    timezone: Mapped[str | None] = mapped_column(String(60))
+    created_us: Mapped[int] = mapped_column(BigInteger)
+    disabled_us: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class WebSessionRow(Base):
+    """A signed-in browser: the cookie carries a random token, stored here as its SHA-256
+    hash, with the session's CSRF token and its expiry."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_us: Mapped[int] = mapped_column(BigInteger)
+    expires_us: Mapped[int] = mapped_column(BigInteger)
