@@ -9,10 +9,7 @@ import json
 import os
 import re
 import shutil
-import socket
 import stat
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,31 +20,13 @@ import pytest
 from apihelpers import EXAMPLE_CONFIG
 
 from pg import PgServer, fresh_schema
+from servers import Server, free_port, ok, slaguard
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SLAGUARD_")}
     return {**clean, "SLAGUARD_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
-
-
-def slaguard(
-    env: dict[str, str], *args: str, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own CLI with test arguments
-        [sys.executable, "-m", "slaguard", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
-
-
-def ok(r: subprocess.CompletedProcess[str]) -> str:
-    assert r.returncode == 0, r.stderr
-    return r.stdout
 
 
 def test_migrate_tenants_keys_and_config(env: dict[str, str], tmp_path: Path) -> None:
@@ -149,52 +128,6 @@ def test_a_duplicate_tenant_is_refused(acme_env: dict[str, str]) -> None:
 # -- serve and run -------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    def __init__(self, env: dict[str, str], cwd: Path, *args: str, port: int = 0) -> None:
-        self.port = port or _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.out = cwd / f"server-{self.port}.log"
-        default_port = str(self.port if "--port" not in args else _free_port())
-        env = {**env, "SLAGUARD_HOST": "127.0.0.1", "SLAGUARD_PORT": default_port}
-        with self.out.open("w") as log:
-            self.proc = subprocess.Popen(  # noqa: S603 - our own CLI
-                [sys.executable, "-m", "slaguard", *args],
-                env=env,
-                cwd=cwd,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-
-    def wait(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"the server stopped:\n{self.out.read_text()}")
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        pytest.fail(f"the server did not answer in {timeout} s:\n{self.out.read_text()}")
-
-    def stop(self) -> str:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        return self.out.read_text()
-
-
 @pytest.fixture
 def servers() -> Iterator[list[Server]]:
     started: list[Server] = []
@@ -207,7 +140,7 @@ def servers() -> Iterator[list[Server]]:
 def test_serve(env: dict[str, str], tmp_path: Path, servers: list[Server]) -> None:
     ok(slaguard(env, "migrate"))
     key = json.loads(ok(slaguard(env, "tenants", "create", "acme", "--json")))["api_key"]
-    port = _free_port()
+    port = free_port()
     # --host/--port win over SLAGUARD_HOST/SLAGUARD_PORT (set to another port by Server)
     server = Server(env, tmp_path, "serve", "--host", "127.0.0.1", "--port", str(port), port=port)
     servers.append(server)
