@@ -7,6 +7,8 @@
     default_type: support
     policies: [{name, match, calendar, on_change, tier_multipliers, warnings, targets}]
     channels, people, escalations, triggers: see slaguard.config.escalation_model
+    hub: the SLA hub's lane owners, at-risk horizon and review cadence, see
+         slaguard.config.hub_model
 
 The shape of each part (types, required keys, unknown keys) is checked with pydantic;
 what needs the rest of the file (calendar and workflow names, priority aliases) and the
@@ -32,6 +34,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from slaguard.config.escalation_model import metric_names, parse_escalation
 from slaguard.config.files import load_mapping
+from slaguard.config.hub_model import parse_hub
 from slaguard.domain.calendar import BusinessCalendar, duration_us
 from slaguard.domain.durations import parse_duration
 from slaguard.domain.errors import ConfigError, ErrorDetail
@@ -176,6 +179,7 @@ class _Root(_Strict):
     breach_reasons: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
         default_factory=list
     )
+    hub: dict[str, Any] = Field(default_factory=dict)
 
 
 class _Workflow(_Strict):
@@ -685,6 +689,8 @@ def parse_config(mapping: Mapping[str, Any], environ: Mapping[str, str] | None =
         environ=os.environ if environ is None else environ,
     )
 
+    hub = parse_hub(b, None if "hub" in bad else mapping.get("hub"))
+
     reasons = tuple(section("breach_reasons", []) or DEFAULT_BREACH_REASONS)
     for i, name in enumerate(reasons):
         if name in reasons[:i]:
@@ -701,6 +707,7 @@ def parse_config(mapping: Mapping[str, Any], environ: Mapping[str, str] | None =
         default_type=default_type,
         escalation=escalation,
         breach_reasons=reasons,
+        hub=hub,
     )
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -101,6 +102,7 @@ class TicketRow(Base):
         UniqueConstraint("tenant_id", "external_id"),
         Index("ix_tickets_tenant_state", "tenant_id", "sla_state", "id"),
         Index("ix_tickets_tenant_team", "tenant_id", "team", "id"),
+        Index("ix_tickets_tenant_created", "tenant_id", "created_us"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -126,6 +128,14 @@ class EventRow(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "key"),
         Index("ix_events_ticket", "ticket_id", "occurred_us"),
+        # CSAT received in a window (the hub's follow-up lane); partial: only CSAT rows
+        Index(
+            "ix_events_csat",
+            "tenant_id",
+            "occurred_us",
+            postgresql_where=text("kind = 'csat'"),
+            sqlite_where=text("kind = 'csat'"),
+        ),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -144,7 +154,9 @@ class ClockRow(Base):
     __table_args__ = (
         UniqueConstraint("ticket_id", "metric", "cycle"),
         Index("ix_clocks_next", "next_us"),
-        Index("ix_clocks_tenant_state", "tenant_id", "state"),
+        Index("ix_clocks_tenant_state_due", "tenant_id", "state", "due_us"),
+        Index("ix_clocks_tenant_stopped", "tenant_id", "stopped_us"),
+        Index("ix_clocks_tenant_breached", "tenant_id", "breached_us"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -167,7 +179,17 @@ class ClockLogRow(Base):
     """The clock-event log: start, pause, resume, target change, warning, breach, met, cancel."""
 
     __tablename__ = "clock_log"
-    __table_args__ = (Index("ix_clock_log_ticket", "ticket_id", "at_us"),)
+    __table_args__ = (
+        Index("ix_clock_log_ticket", "ticket_id", "at_us"),
+        # reopenings in a window (the hub's reopen-risk lane); partial: only those rows
+        Index(
+            "ix_clock_log_reopen",
+            "tenant_id",
+            "at_us",
+            postgresql_where=text("action = 'reopen'"),
+            sqlite_where=text("action = 'reopen'"),
+        ),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))

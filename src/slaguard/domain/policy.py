@@ -15,6 +15,7 @@ from typing import Any
 
 from slaguard.domain.calendar import BusinessCalendar
 from slaguard.domain.escalation import EscalationConfig
+from slaguard.domain.hub import HubSettings
 from slaguard.domain.match import Match, normalise
 from slaguard.domain.priorities import PriorityNames
 from slaguard.domain.workflow import BUILTIN_WORKFLOWS, StatusCategory, Workflow
@@ -218,6 +219,7 @@ class SlaConfig:
     default_type: str = "support"
     escalation: EscalationConfig = field(default_factory=EscalationConfig)
     breach_reasons: tuple[str, ...] = DEFAULT_BREACH_REASONS
+    hub: HubSettings = field(default_factory=HubSettings)
 
     def classify(
         self, text: str, fields: Mapping[str, Any]

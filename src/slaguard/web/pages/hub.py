@@ -1,18 +1,190 @@
-"""The SLA hub: the home page."""
+"""The SLA hub: the home page.
+
+    GET /                   the hub; ?team= &queue= &window=today|7d|30d (default 7d)
+                            &lane=<lane> adds the list of that lane's tickets
+    GET /hub/live           the live part of the page (same parameters), polled by htmx
+                            every 15 s and swapped into stable containers
+    GET /hub/review.ics     the weekly review meeting as an iCalendar event (RRULE)
+
+The figures come from `slaguard.app.hub` (codes and numbers); the words are in the
+templates (`hub.html`, `hub_live.html`), in the viewer's language and time zone.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+from urllib.parse import urlencode
 
-from slaguard.web.render import render
-from slaguard.web.session import ViewerUser, html_errors
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from icalendar import Calendar, Event, vRecur
+from starlette.concurrency import run_in_threadpool
+
+from slaguard.app import hub as hub_app
+from slaguard.app.services import Services
+from slaguard.domain.calendar import to_us
+from slaguard.domain.hub import (
+    LANES,
+    WEEKDAYS,
+    breach_window,
+    lane_severity,
+    next_review,
+    work_next,
+)
+from slaguard.web.render import render, viewer
+from slaguard.web.session import ViewerUser, html_errors, web_services
 
 __all__ = ["router"]
 
 router = APIRouter(dependencies=[Depends(html_errors)], include_in_schema=False)
 
+WINDOWS = ("today", "7d", "30d")
+DEFAULT_WINDOW = "7d"
+REFRESH_S = 15
+_DAY_US = 86_400_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    team: str | None
+    queue: str | None
+    window: str
+    lane: str | None
+
+    def query(self, **changes: str | None) -> str:
+        """The query string of these parameters (with `changes`), for links."""
+        values = {
+            "team": self.team,
+            "queue": self.queue,
+            "window": self.window if self.window != DEFAULT_WINDOW else None,
+            "lane": self.lane,
+            **changes,
+        }
+        kept = {k: v for k, v in values.items() if v}
+        return ("?" + urlencode(kept)) if kept else ""
+
+
+def _params(team: str | None, queue: str | None, window: str | None, lane: str | None) -> Params:
+    return Params(
+        team=(team or "").strip()[:200] or None,
+        queue=(queue or "").strip()[:200] or None,
+        window=window if window in WINDOWS else DEFAULT_WINDOW,
+        lane=lane if lane in LANES else None,
+    )
+
+
+Text = Annotated[str | None, Query(max_length=200)]
+
+
+def _filter(request: Request, p: Params, now: int) -> hub_app.HubFilter:
+    if p.window == "today":
+        local = viewer(request).fmt.local(now)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        start = to_us(midnight)
+    else:
+        start = now - (7 if p.window == "7d" else 30) * _DAY_US
+    return hub_app.HubFilter(start_us=start, end_us=now + 1, team=p.team, queue=p.queue)
+
+
+async def _context(
+    request: Request, user: ViewerUser, svc: Services, p: Params
+) -> dict[str, object]:
+    f = _filter(request, p, svc.clock())
+    figures = await run_in_threadpool(hub_app.hub_figures, svc, principal=user.principal, f=f)
+    lane_rows = None
+    if p.lane is not None:
+        lane_rows = await run_in_threadpool(
+            hub_app.lane_tickets, svc, principal=user.principal, f=f, lane=p.lane
+        )
+    settings = figures.settings
+    lanes = [
+        {
+            "figures": lf,
+            "severity": lane_severity(lf, settings).value,
+            "window": breach_window(lf),
+            "owner": settings.owner(lf.lane),
+        }
+        for lf in figures.lanes
+    ]
+    chosen = work_next(figures.lanes, settings)
+    config = figures.config
+    return {
+        "p": p,
+        "h": figures,
+        "lanes": lanes,
+        "work_next": (
+            None if chosen is None else {"figures": chosen[0], "severity": chosen[1].value}
+        ),
+        "lane_rows": lane_rows,
+        "ladders": config.escalation.ladders if config is not None else (),
+        "review": settings.review,
+        "review_day": WEEKDAYS[settings.review.weekday],
+        "next_review_us": to_us(next_review(settings.review, figures.now_us)),
+        "windows": WINDOWS,
+        "refresh_s": REFRESH_S,
+    }
+
 
 @router.get("/")
-async def hub(request: Request, user: ViewerUser) -> HTMLResponse:
-    return render(request, "hub.html")
+async def hub(
+    request: Request,
+    user: ViewerUser,
+    svc: Annotated[Services, Depends(web_services)],
+    team: Text = None,
+    queue: Text = None,
+    window: Text = None,
+    lane: Text = None,
+) -> HTMLResponse:
+    p = _params(team, queue, window, lane)
+    return render(request, "hub.html", await _context(request, user, svc, p))
+
+
+@router.get("/hub/live")
+async def live(
+    request: Request,
+    user: ViewerUser,
+    svc: Annotated[Services, Depends(web_services)],
+    team: Text = None,
+    queue: Text = None,
+    window: Text = None,
+    lane: Text = None,
+) -> HTMLResponse:
+    p = _params(team, queue, window, lane)
+    return render(request, "hub_live.html", await _context(request, user, svc, p))
+
+
+@router.get("/hub/review.ics")
+async def review_ics(
+    request: Request, user: ViewerUser, svc: Annotated[Services, Depends(web_services)]
+) -> Response:
+    """The review meeting, weekly from its next occurrence, in its own time zone."""
+    now = svc.clock()
+    config = await run_in_threadpool(hub_app.hub_settings, svc, principal=user.principal)
+    cadence = config.review
+    start = next_review(cadence, now)
+    cal = Calendar()
+    cal.add("prodid", "-//slaguard//SLA review//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    event = Event()
+    event.add("uid", f"sla-review-{user.tenant}@slaguard")
+    event.add("dtstamp", datetime.fromtimestamp(now / 1_000_000, UTC))
+    event.add("dtstart", start)
+    event.add("duration", timedelta(microseconds=cadence.duration_us))
+    event.add("rrule", vRecur(freq="WEEKLY", byday=WEEKDAYS[cadence.weekday][:2].upper()))
+    event.add("summary", cadence.title)
+    event.add("description", f"Owner: {cadence.owner}. SLA hub: {request.base_url}")
+    if cadence.location:
+        event.add("location", cadence.location)
+    cal.add_component(event)
+    cal.add_missing_timezones()
+    return Response(
+        cal.to_ical(),
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="sla-review.ics"',
+            "Cache-Control": "no-store",
+        },
+    )
