@@ -121,8 +121,8 @@ def timeline(clock: Clock, now: int) -> Timeline:
         # paused until the stop, or paused now
         parts.append(("paused", cursor, live_end))
         phases.append(Phase("paused", cursor, live_end, ongoing=clock.stopped_at is None))
-    if clock.stopped_at is None and t1 > live_end:
-        parts.extend(_split(cal, live_end, t1, "remaining", budget))
+    if clock.stopped_at is None and clock.due_at is not None and clock.due_at > live_end:
+        parts.extend(_split(cal, live_end, clock.due_at, "remaining", budget))
 
     segments = tuple(
         Segment(kind, s, e, x(s), round(x(e) - x(s), 2)) for kind, s, e in parts if e > s
