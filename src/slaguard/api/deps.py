@@ -19,7 +19,8 @@ from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role
 from slaguard.app.tickets import EARLIEST_US, LATEST_US
 from slaguard.domain.calendar import to_us
-from slaguard.domain.errors import AuthenticationError, ConfigError, ErrorDetail, TicketError
+from slaguard.domain.errors import AuthenticationError, ConfigError, TicketError
+from slaguard.schemas.storable import MAX_BODY_DEPTH, check_storable
 
 __all__ = [
     "API_PREFIX",
@@ -41,8 +42,6 @@ API_PREFIX = "/api/v1"
 
 # Larger than any configuration or batch of events needs.
 MAX_BODY_BYTES = 8 * 1024 * 1024
-# Deeper than any ticket or configuration document needs; keeps parsing bounded.
-MAX_BODY_DEPTH = 64
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -135,39 +134,6 @@ def parse_json(text: str, invalid: type[TicketError | ConfigError] = TicketError
         raise InvalidJson(f"the request body is not valid JSON: {exc}") from None
     check_storable(value, invalid)
     return value
-
-
-def check_storable(value: Any, invalid: type[TicketError | ConfigError] = TicketError) -> None:
-    """Refuses what no database column can hold: NUL characters, lone surrogates, and
-    documents nested deeper than MAX_BODY_DEPTH."""
-    errors: list[ErrorDetail] = []
-
-    def text_ok(s: str, path: str) -> None:
-        if "\x00" in s:
-            errors.append(ErrorDetail(path, "text may not contain NUL (\\u0000) characters"))
-            return
-        try:
-            s.encode("utf-8")
-        except UnicodeEncodeError:
-            errors.append(ErrorDetail(path, "text may not contain unpaired surrogates"))
-
-    def walk(v: Any, path: str, depth: int) -> None:
-        if depth > MAX_BODY_DEPTH:
-            errors.append(ErrorDetail(path, f"nested deeper than {MAX_BODY_DEPTH} levels"))
-        elif isinstance(v, str):
-            text_ok(v, path)
-        elif isinstance(v, dict):
-            for k, item in v.items():
-                sub = f"{path}.{k}" if path else str(k)
-                text_ok(k, sub)
-                walk(item, sub, depth + 1)
-        elif isinstance(v, list):
-            for i, item in enumerate(v):
-                walk(item, f"{path}[{i}]", depth + 1)
-
-    walk(value, "", 0)
-    if errors:
-        raise invalid(errors[:20])
 
 
 async def _json_body(request: Request) -> Any:

@@ -23,6 +23,7 @@ __all__ = [
     "Evaluation",
     "EventsWritten",
     "Health",
+    "StatusLinkRead",
     "StoredEventRead",
     "TicketDetail",
     "TicketList",
@@ -128,6 +129,11 @@ class Evaluation(BaseModel):
 
 class ConfigWritten(BaseModel):
     version: int
+
+
+class StatusLinkRead(BaseModel):
+    url: str = Field(description="The customer view of the ticket's SLA timers; no sign-in")
+    expires_at: str = Field(description="When the link stops working (ISO-8601, UTC)")
 
 
 class ConfigRead(BaseModel):

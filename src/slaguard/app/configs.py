@@ -9,24 +9,41 @@ is evaluated with its stored dates, never with the package's current tables.
 from __future__ import annotations
 
 import copy
+import difflib
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from fnmatch import fnmatchcase
 from typing import Any
 
+import yaml
 from sqlalchemy import func, select
 
 from slaguard.app import audit
 from slaguard.app.services import Services
+from slaguard.config.files import parse_text
 from slaguard.config.model import parse_config
 from slaguard.db.tables import ConfigVersionRow
 from slaguard.domain.calendar import from_us
 from slaguard.domain.errors import ConfigError, ErrorDetail, NotFoundError
 from slaguard.domain.policy import SlaConfig
 from slaguard.domain.public_holidays import CountryHolidays
+from slaguard.schemas.storable import check_storable
 
-__all__ = ["FROZEN_YEARS", "apply_config", "config_version", "frozen_mapping", "sla_config"]
+__all__ = [
+    "FROZEN_YEARS",
+    "VersionInfo",
+    "apply_config",
+    "config_diff",
+    "config_history",
+    "config_source",
+    "config_version",
+    "frozen_mapping",
+    "read_config_text",
+    "sla_config",
+    "validate_config",
+]
 
 # Holidays are frozen for this many years either side of the year a version is stored.
 FROZEN_YEARS = 10
@@ -73,12 +90,28 @@ def config_environ(svc: Services) -> Mapping[str, str]:
     }
 
 
+def read_config_text(text: str) -> dict[str, Any]:
+    """A configuration document from YAML or JSON text, with the checks of the API's
+    `PUT /config` on a YAML body: well-formed, a mapping, storable."""
+    document = parse_text(text, "text")
+    check_storable(document, ConfigError)
+    return document
+
+
+def validate_config(svc: Services, *, document: Mapping[str, Any]) -> SlaConfig:
+    """The checks a new version passes before it is stored, without storing it: a
+    ConfigError naming every bad path."""
+    config = parse_config(document, config_environ(svc))
+    _check_names(config)
+    return config
+
+
 def apply_config(
     svc: Services, *, tenant_id: int, document: Mapping[str, Any], source_text: str | None = None
 ) -> int:
     """Validate and store a new version; returns its number. Nothing is stored if invalid."""
     environ = config_environ(svc)
-    _check_names(parse_config(document, environ))  # raises ConfigError naming every bad path
+    validate_config(svc, document=document)  # raises ConfigError naming every bad path
     year = from_us(svc.clock()).year
     holidays = expand_holidays(document, year)
     config = parse_config(frozen_mapping(document, holidays), environ)
@@ -170,3 +203,54 @@ def latest_version(svc: Services, *, tenant_id: int) -> int | None:
                 ConfigVersionRow.tenant_id == tenant_id
             )
         )
+
+
+# ---------------------------------------------------------------------------------------
+# history and differences (the dashboard's configuration page)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    version: int
+    created_us: int
+    has_source: bool
+
+
+def config_history(svc: Services, *, tenant_id: int, limit: int = 200) -> list[VersionInfo]:
+    """The tenant's stored versions, newest first (at most `limit`)."""
+    with svc.reading() as s:
+        rows = s.execute(
+            select(
+                ConfigVersionRow.version,
+                ConfigVersionRow.created_us,
+                ConfigVersionRow.source_text.is_not(None),
+            )
+            .where(ConfigVersionRow.tenant_id == tenant_id)
+            .order_by(ConfigVersionRow.version.desc())
+            .limit(limit)
+        )
+        return [VersionInfo(v, c, bool(h)) for v, c, h in rows]
+
+
+def config_source(row: ConfigVersionRow) -> str:
+    """A version as text: the text it was stored from, or else a stable YAML dump of
+    its document (keys sorted), so that two versions compare line by line."""
+    if row.source_text is not None:
+        return row.source_text
+    return yaml.safe_dump(row.document, sort_keys=True, allow_unicode=True, width=100)
+
+
+def config_diff(svc: Services, *, tenant_id: int, old: int, new: int) -> list[str]:
+    """The unified diff from version `old` to version `new` (lines without endings)."""
+    a = config_source(config_version(svc, tenant_id=tenant_id, version=old))
+    b = config_source(config_version(svc, tenant_id=tenant_id, version=new))
+    return list(
+        difflib.unified_diff(
+            a.splitlines(),
+            b.splitlines(),
+            fromfile=f"version {old}",
+            tofile=f"version {new}",
+            lineterm="",
+        )
+    )

@@ -303,6 +303,7 @@ class OutboxRow(Base):
     __table_args__ = (
         Index("ix_outbox_due", "state", "next_us"),
         Index("ix_outbox_tenant", "tenant_id", "id"),
+        Index("ix_outbox_ticket", "ticket_id", "id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     delivery_id: Mapped[str] = mapped_column(String(64), unique=True)

@@ -18,7 +18,7 @@ from slaguard.domain.durations import format_duration
 from slaguard.domain.engine import Clock, Evaluation
 from slaguard.domain.policy import SlaConfig
 
-__all__ = ["clock_json", "evaluation_json", "evaluation_text"]
+__all__ = ["clock_json", "clock_text", "evaluation_json", "evaluation_text", "policy_text"]
 
 
 def _iso(us: int | None, tz: ZoneInfo) -> str | None:
@@ -62,23 +62,12 @@ def evaluation_text(ev: Evaluation, config: SlaConfig) -> str:
     """The readable timeline: why this policy, and the arithmetic behind each due time."""
     utc = ZoneInfo("UTC")
     lines = [f"Ticket {ev.ticket_id} as of {from_us(ev.now, utc).isoformat()}"]
-    lines.append(f"  type {ev.type}, status {ev.status or '-'}")
-    if ev.classified_by is not None:
-        rule = ev.classified_by
-        lines.append(f"  type set by classification rule {rule.name or rule.type!r}")
-    for p in config.policies.policies:
-        if p is ev.policy:
-            lines.append(
-                f"Policy {p.name!r} applies: the first whose match fits ({p.match.describe()})"
-            )
-            break
-        lines.append(f"  policy {p.name!r} skipped: " + "; ".join(p.match.misses(ev.fields)))
+    lines.extend(policy_text(ev, config))
     if ev.policy is None:
-        lines.append("No policy matches this ticket: it has no SLA clocks.")
         return "\n".join(lines) + "\n"
     for c in ev.clocks:
         lines.append("")
-        lines.extend(_clock_text(c, ev))
+        lines.extend(clock_text(c, ev))
     if ev.log:
         lines.append("")
         lines.append("Clock events")
@@ -92,7 +81,28 @@ def evaluation_text(ev: Evaluation, config: SlaConfig) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _clock_text(c: Clock, ev: Evaluation) -> list[str]:
+def policy_text(ev: Evaluation, config: SlaConfig) -> list[str]:
+    """Why this type and policy: the policies skipped and the one that applies."""
+    lines: list[str] = []
+    lines.append(f"  type {ev.type}, status {ev.status or '-'}")
+    if ev.classified_by is not None:
+        rule = ev.classified_by
+        lines.append(f"  type set by classification rule {rule.name or rule.type!r}")
+    for p in config.policies.policies:
+        if p is ev.policy:
+            lines.append(
+                f"Policy {p.name!r} applies: the first whose match fits ({p.match.describe()})"
+            )
+            break
+        lines.append(f"  policy {p.name!r} skipped: " + "; ".join(p.match.misses(ev.fields)))
+    if ev.policy is None:
+        lines.append("No policy matches this ticket: it has no SLA clocks.")
+    return lines
+
+
+def clock_text(c: Clock, ev: Evaluation) -> list[str]:
+    """The arithmetic behind one clock's due time: target, running and paused spans with
+    the open hours counted, elapsed, remaining, due, warnings, breach, stop."""
     cal = c.calendar
     tz = cal.tz
     head = f"{c.metric} #{c.cycle}: {c.state.value.upper()}"

@@ -19,17 +19,19 @@ from slaguard.api.deps import (
 from slaguard.api.schemas import (
     Evaluation,
     EventsWritten,
+    StatusLinkRead,
     TicketDetail,
     TicketList,
     error_responses,
     event_body_schema,
     ticket_body_schema,
 )
-from slaguard.app import tickets
+from slaguard.app import status_links, tickets
 from slaguard.app.configs import latest_version, sla_config
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal
 from slaguard.app.tickets import AppendResult
+from slaguard.domain.calendar import from_us
 from slaguard.domain.errors import ConfigError, TicketError
 from slaguard.domain.explain import evaluation_json, evaluation_text
 from slaguard.domain.priorities import PriorityNames
@@ -220,6 +222,34 @@ def explain(
         svc, principal=principal, ticket_id=ticket_id, at=parse_at(at)
     )
     return PlainTextResponse(evaluation_text(ev, config))
+
+
+@router.post(
+    "/{ticket_id}/status-link",
+    status_code=201,
+    summary="A signed link to the customer view of the ticket's SLA timers",
+    response_model=None,
+    responses={201: {"model": StatusLinkRead}, **error_responses(401, 403, 404, 422)},
+)
+def status_link(
+    ticket_id: TicketId,
+    principal: AgentPrincipal,
+    svc: ServicesDep,
+    days: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=status_links.MAX_DAYS,
+            description="How many days the link works (default 30, at most 365)",
+        ),
+    ] = status_links.DEFAULT_DAYS,
+) -> JSONResponse:
+    """A link for the ticket's requester: it shows the ticket's SLA timers and nothing
+    else, without signing in, until it expires. It cannot be guessed or altered."""
+    link = status_links.create_link(svc, principal=principal, ticket_id=ticket_id, days=days)
+    return JSONResponse(
+        {"url": link.url, "expires_at": from_us(link.expires_us).isoformat()}, status_code=201
+    )
 
 
 def _json_type(value: Any) -> str:

@@ -1,0 +1,46 @@
+"""What a database column can hold: the check every document from outside passes
+before it is stored (the API's bodies, the dashboard's configuration editor)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slaguard.domain.errors import ConfigError, ErrorDetail, TicketError
+
+__all__ = ["MAX_BODY_DEPTH", "check_storable"]
+
+# Deeper than any ticket or configuration document needs; keeps parsing bounded.
+MAX_BODY_DEPTH = 64
+
+
+def check_storable(value: Any, invalid: type[TicketError | ConfigError] = TicketError) -> None:
+    """Refuses what no database column can hold: NUL characters, lone surrogates, and
+    documents nested deeper than MAX_BODY_DEPTH."""
+    errors: list[ErrorDetail] = []
+
+    def text_ok(s: str, path: str) -> None:
+        if "\x00" in s:
+            errors.append(ErrorDetail(path, "text may not contain NUL (\\u0000) characters"))
+            return
+        try:
+            s.encode("utf-8")
+        except UnicodeEncodeError:
+            errors.append(ErrorDetail(path, "text may not contain unpaired surrogates"))
+
+    def walk(v: Any, path: str, depth: int) -> None:
+        if depth > MAX_BODY_DEPTH:
+            errors.append(ErrorDetail(path, f"nested deeper than {MAX_BODY_DEPTH} levels"))
+        elif isinstance(v, str):
+            text_ok(v, path)
+        elif isinstance(v, dict):
+            for k, item in v.items():
+                sub = f"{path}.{k}" if path else str(k)
+                text_ok(k, sub)
+                walk(item, sub, depth + 1)
+        elif isinstance(v, list):
+            for i, item in enumerate(v):
+                walk(item, f"{path}[{i}]", depth + 1)
+
+    walk(value, "", 0)
+    if errors:
+        raise invalid(errors[:20])
