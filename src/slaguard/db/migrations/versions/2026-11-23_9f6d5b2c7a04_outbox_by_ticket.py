@@ -1,7 +1,7 @@
 """An index on the outbox by ticket: the ticket page lists a ticket's deliveries.
 
 Revision ID: 9f6d5b2c7a04
-Revises: 5a1e0c7d2b90
+Revises: 8e5c4a1b6fd3
 Create Date: 2026-11-23 10:00:00.000000
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "9f6d5b2c7a04"
-down_revision: str | None = "5a1e0c7d2b90"
+down_revision: str | None = "8e5c4a1b6fd3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
