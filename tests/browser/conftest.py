@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from servers import Server, ok, slaguard
+from servers import Server, free_port, ok, slaguard
 
 HERE = Path(__file__).parent
 PASSWORD = "correct horse battery"
@@ -123,7 +123,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 *("--role", role, "--name", f"{role.title()} of {tenant}"),
             )
         )
-    server = Server(env, folder, "serve")
+    port = free_port()  # links the service makes (status links) point at it
+    server = Server(
+        {**env, "SLAGUARD_PUBLIC_URL": f"http://127.0.0.1:{port}"}, folder, "serve", port=port
+    )
     try:
         server.wait()
         now = datetime.now(UTC)

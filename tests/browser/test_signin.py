@@ -54,3 +54,10 @@ def test_keyboard_reaches_the_content(page_for: Any) -> None:
     assert "Skip to content" in page.evaluate("document.activeElement.textContent")
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_a_viewer_cannot_reach_admin_pages(page_for: Any) -> None:
+    page = page_for("acme", "viewer")
+    assert page.locator("nav a", has_text="Configuration").count() == 0
+    response = page.goto("/config")
+    assert response is not None and response.status == 403
