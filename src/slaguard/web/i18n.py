@@ -131,6 +131,10 @@ class Formatter:
             return ""
         return dates.format_time(self.local(us), fmt, locale=self.locale)
 
+    def weekday(self, index: int) -> str:
+        """The name of a weekday (0 is Monday), as this locale writes it alone."""
+        return str(dates.get_day_names("wide", "stand-alone", locale=self.locale)[index])
+
     def iso(self, us: int | None) -> str:
         """Machine-readable (for `<time datetime=...>`)."""
         return "" if us is None else self.local(us).isoformat()

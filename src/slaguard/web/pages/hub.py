@@ -120,7 +120,7 @@ async def _context(
         "lane_rows": lane_rows,
         "ladders": config.escalation.ladders if config is not None else (),
         "review": settings.review,
-        "review_day": WEEKDAYS[settings.review.weekday],
+        "review_day": viewer(request).fmt.weekday(settings.review.weekday),
         "next_review_us": to_us(next_review(settings.review, figures.now_us)),
         "windows": WINDOWS,
         "refresh_s": REFRESH_S,
