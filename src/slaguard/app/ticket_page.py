@@ -16,6 +16,7 @@ from sqlalchemy import select
 from slaguard.app.configs import sla_config
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal
+from slaguard.app.tickets import ticket_view
 from slaguard.app.timeline import Timeline, timeline
 from slaguard.db.tables import BreachRow, EscalationRow, EventRow, OutboxRow, TicketRow
 from slaguard.domain.engine import Evaluation, evaluate_us
@@ -169,19 +170,7 @@ def load(svc: Services, *, principal: Principal, ticket_id: str) -> TicketPage:
                 .order_by(BreachRow.breached_us, BreachRow.id)
             )
         ]
-        view = {
-            "id": row.external_id,
-            "source": row.source,
-            "type": row.type,
-            "status": row.status,
-            "priority": row.priority,
-            "team": row.team,
-            "assignee": row.assignee,
-            "policy": row.policy,
-            "sla_state": row.sla_state,
-            "config_version": row.config_version,
-            "fields": dict(row.document),
-        }
+        view = {**ticket_view(row), "fields": dict(row.document)}
         created_us, updated_us = row.created_us, row.updated_us
         fields, version = row.document, row.config_version
     config = sla_config(svc, tenant_id=principal.tenant_id, version=version)
