@@ -20,6 +20,7 @@ Definitions (`docs/reports.md`):
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -52,7 +53,7 @@ from slaguard.domain.calendar import from_us
 from slaguard.domain.errors import TicketError
 from slaguard.domain.states import ClockState
 
-__all__ = ["GROUPS", "REPORTS", "Window", "run_report"]
+__all__ = ["GROUPS", "REPORTS", "Window", "compliance_over_time", "run_report"]
 
 GROUPS = (
     "team",
@@ -561,6 +562,82 @@ def run_report(
         "group_by": group_by,
         "rows": rows,
     }
+
+
+def compliance_over_time(
+    svc: Services, *, principal: Principal, edges: Sequence[int]
+) -> list[dict[str, Any]]:
+    """`compliance` (without a group) of each period between consecutive `edges`, in
+    one statement: `{"from", "from_us", "metric", "counted", "met", "breached",
+    "compliance_rate", "breach_rate"}` per period and metric, as if each period were a
+    window of its own (an instance that breached in one period and ended in a later one
+    counts in both, as breached). Periods are given by their edges so that they can follow
+    the viewer's days, DST included."""
+    require(principal, Role.VIEWER)
+    if len(edges) < 2 or any(a >= b for a, b in itertools.pairwise(edges)):
+        raise TicketError("periods need two or more increasing edges", "from")
+    now = svc.clock()
+    w = Window(edges[0], edges[-1])
+    breach_at = _breach_at(now)
+
+    def period(at: Any) -> ColumnElement[Any]:
+        # the index of the period holding `at` (inside the window)
+        return case(*((at < e, i) for i, e in enumerate(edges[1:-1])), else_=len(edges) - 2)
+
+    ended = and_(
+        ClockRow.state.in_((ClockState.MET.value, ClockState.BREACHED_MET.value)),
+        _in(ClockRow.stopped_us, w),
+    )
+    stop_period, breach_period = period(ClockRow.stopped_us), period(breach_at)
+    # counted where it ended: breached if it breached before that (in the same period or
+    # an earlier one)
+    by_end = select(
+        ClockRow.metric.label("metric"),
+        stop_period.label("period"),
+        case((breach_at.is_not(None), 1), else_=0).label("breached"),
+    ).where(ClockRow.tenant_id == principal.tenant_id, ended)
+    # ... and where it breached, unless it also ended in that same period
+    by_breach = select(
+        ClockRow.metric.label("metric"),
+        breach_period.label("period"),
+        literal(1).label("breached"),
+    ).where(
+        ClockRow.tenant_id == principal.tenant_id,
+        _in(breach_at, w),
+        or_(  # not `~ended`: that is NULL, not true, for an instance that has not stopped
+            ClockRow.stopped_us.is_(None),
+            ClockRow.state.not_in((ClockState.MET.value, ClockState.BREACHED_MET.value)),
+            ClockRow.stopped_us < w.start_us,
+            ClockRow.stopped_us >= w.end_us,
+            stop_period != breach_period,
+        ),
+    )
+    both = by_end.union_all(by_breach).subquery()
+    q = (
+        select(
+            both.c.period,
+            both.c.metric,
+            func.count().label("counted"),
+            func.sum(both.c.breached).label("breached"),
+        )
+        .group_by(both.c.period, both.c.metric)
+        .order_by(both.c.period, both.c.metric)
+    )
+    with svc.reading() as s:
+        rows = s.execute(q).all()
+    return [
+        {
+            "from": _iso(edges[r.period]),
+            "from_us": edges[r.period],
+            "metric": r.metric,
+            "counted": r.counted,
+            "met": r.counted - (r.breached or 0),
+            "breached": r.breached or 0,
+            "compliance_rate": _rate(r.counted - (r.breached or 0), r.counted),
+            "breach_rate": _rate(r.breached, r.counted),
+        }
+        for r in rows
+    ]
 
 
 def columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
