@@ -444,3 +444,18 @@ def test_swedish(dataset: Tenant, services: Services, client: TestClient) -> Non
     assert p.json["chart-breach-rate-data"]["datasets"][0]["label"] == "Efterlevnad"
     # the CSV stays machine-readable
     assert download(c, "compliance")[1]["compliance_rate"] == "0.6667"
+
+
+def test_weeks_across_a_change_of_daylight_saving_time(
+    dataset: Tenant, services: Services, client: TestClient
+) -> None:
+    """Stockholm left summer time on 25 October 2026: the week holding that day is an
+    hour longer, and the periods still start at the viewer's midnights."""
+    c = viewer_client(services, client, "acme", timezone="Europe/Stockholm")
+    weeks = page(c, days="90").tables["table-trend"]
+    assert len(weeks) == 13
+    assert [w["period"] for w in weeks[-2:]] == ["Nov 13, 2026", "Nov 20, 2026"]
+    assert (weeks[-1]["counted"], weeks[-1]["breached"]) == ("5", "2")
+    assert all(w["counted"] == "0" for w in weeks[:-1])
+    rows = download(c, "trend", days="90")
+    assert rows[-1]["period"] == "2026-11-20" and rows[-1]["compliance_rate"] == "0.6"

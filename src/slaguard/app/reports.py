@@ -567,61 +567,71 @@ def run_report(
 def compliance_over_time(
     svc: Services, *, principal: Principal, edges: Sequence[int]
 ) -> list[dict[str, Any]]:
-    """`compliance` (without a group) of each period between consecutive `edges`, in
-    one statement: `{"from", "from_us", "metric", "counted", "met", "breached",
-    "compliance_rate", "breach_rate"}` per period and metric, as if each period were a
-    window of its own (an instance that breached in one period and ended in a later one
-    counts in both, as breached). Periods are given by their edges so that they can follow
-    the viewer's days, DST included."""
+    """`compliance` (without a group) of each period between consecutive `edges`:
+    `{"from", "from_us", "metric", "counted", "met", "breached", "compliance_rate",
+    "breach_rate"}` per period and metric, as if each period were a window of its own (an
+    instance that breached in one period and ended in a later one counts in both, as
+    breached). Periods are given by their edges so that they can follow the viewer's
+    days, DST included. One statement, one pass over the window's instances."""
     require(principal, Role.VIEWER)
     if len(edges) < 2 or any(a >= b for a, b in itertools.pairwise(edges)):
         raise TicketError("periods need two or more increasing edges", "from")
     now = svc.clock()
     w = Window(edges[0], edges[-1])
     breach_at = _breach_at(now)
+    widths = {b - a for a, b in itertools.pairwise(edges)}
 
-    def period(at: Any) -> ColumnElement[Any]:
-        # the index of the period holding `at` (inside the window)
+    def period(at: ColumnElement[Any]) -> ColumnElement[Any]:
+        """The index of the period holding `at` (an instant inside the window)."""
+        if len(widths) == 1:  # equal periods: arithmetic rather than a search
+            return (at - w.start_us) // max(widths)
         return case(*((at < e, i) for i, e in enumerate(edges[1:-1])), else_=len(edges) - 2)
 
     ended = and_(
         ClockRow.state.in_((ClockState.MET.value, ClockState.BREACHED_MET.value)),
         _in(ClockRow.stopped_us, w),
     )
-    stop_period, breach_period = period(ClockRow.stopped_us), period(breach_at)
-    # counted where it ended: breached if it breached before that (in the same period or
-    # an earlier one)
-    by_end = select(
-        ClockRow.metric.label("metric"),
-        stop_period.label("period"),
-        case((breach_at.is_not(None), 1), else_=0).label("breached"),
-    ).where(ClockRow.tenant_id == principal.tenant_id, ended)
-    # ... and where it breached, unless it also ended in that same period
-    by_breach = select(
-        ClockRow.metric.label("metric"),
-        breach_period.label("period"),
-        literal(1).label("breached"),
-    ).where(
-        ClockRow.tenant_id == principal.tenant_id,
-        _in(breach_at, w),
-        or_(  # not `~ended`: that is NULL, not true, for an instance that has not stopped
-            ClockRow.stopped_us.is_(None),
-            ClockRow.state.not_in((ClockState.MET.value, ClockState.BREACHED_MET.value)),
-            ClockRow.stopped_us < w.start_us,
-            ClockRow.stopped_us >= w.end_us,
-            stop_period != breach_period,
-        ),
+    breached_in = _in(breach_at, w)
+    # each instance once: the period it ended in (if it did in the window; breached if it
+    # breached before that) and the period it breached in (if it did in the window)
+    one = (
+        select(
+            ClockRow.metric.label("metric"),
+            case((ended, period(ClockRow.stopped_us.expression)), else_=null()).label("ended"),
+            case((breached_in, period(breach_at)), else_=null()).label("breached"),
+            case((breach_at.is_not(None), 1), else_=0).label("late"),
+        )
+        .where(ClockRow.tenant_id == principal.tenant_id, or_(ended, breached_in))
+        .subquery()
     )
-    both = by_end.union_all(by_breach).subquery()
+    # ... then counted in each: where it ended, and where it breached unless that is the
+    # same period
+    side = select(literal(0).label("k")).union_all(select(literal(1))).subquery()
+    at_end = and_(side.c.k == 0, one.c.ended.is_not(None))
+    at_breach = and_(
+        side.c.k == 1,
+        one.c.breached.is_not(None),
+        or_(one.c.ended.is_(None), one.c.ended != one.c.breached),
+    )
+    counted = (
+        select(
+            case((side.c.k == 0, one.c.ended), else_=one.c.breached).label("period"),
+            one.c.metric,
+            case((side.c.k == 0, one.c.late), else_=1).label("breached"),
+        )
+        .select_from(one.join(side, literal(True)))
+        .where(or_(at_end, at_breach))
+        .subquery()
+    )
     q = (
         select(
-            both.c.period,
-            both.c.metric,
+            counted.c.period,
+            counted.c.metric,
             func.count().label("counted"),
-            func.sum(both.c.breached).label("breached"),
+            func.sum(counted.c.breached).label("breached"),
         )
-        .group_by(both.c.period, both.c.metric)
-        .order_by(both.c.period, both.c.metric)
+        .group_by(counted.c.period, counted.c.metric)
+        .order_by(counted.c.period, counted.c.metric)
     )
     with svc.reading() as s:
         rows = s.execute(q).all()
