@@ -23,6 +23,7 @@ from slaguard.app.refresh import refresh_due
 from slaguard.app.services import Services
 from slaguard.config.files import parse_text
 from slaguard.web.i18n import Formatter
+from slaguard.web.pages.reports import ReportCache
 
 CONFIG = """
 calendars:
@@ -459,3 +460,25 @@ def test_weeks_across_a_change_of_daylight_saving_time(
     assert all(w["counted"] == "0" for w in weeks[:-1])
     rows = download(c, "trend", days="90")
     assert rows[-1]["period"] == "2026-11-20" and rows[-1]["compliance_rate"] == "0.6"
+
+
+def test_figures_are_remembered_then_refreshed_in_the_background() -> None:
+    now = [0.0]
+    jobs: list[Callable[[], None]] = []
+    cache = ReportCache(300, 3600, monotonic=lambda: now[0], background=jobs.append)
+    computed = iter(range(100))
+    clock = iter(range(1000, 2000))
+
+    def get() -> tuple[int, Any]:
+        return cache.get("k", lambda: next(computed), lambda: next(clock))
+
+    assert get() == (1000, 0)
+    now[0] = 299
+    assert get() == (1000, 0) and not jobs  # fresh
+    now[0] = 301
+    assert get() == (1000, 0)  # stale: served, and computed again in the background
+    assert len(jobs) == 1
+    jobs.pop()()
+    assert get() == (1001, 1)
+    now[0] = 301 + 300 + 3600
+    assert get() == (1002, 2) and not jobs  # too old to serve: computed by the request
