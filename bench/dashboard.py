@@ -17,7 +17,7 @@ Printed: status codes, first, p50, p95 and max per page, against the targets (p9
 minutes per process (`web/pages/reports.py`): `first` is the time of computing them.
 
     .venv/bin/python bench/dashboard.py [--backend postgres|sqlite|both] [--tickets 1000000]
-        [--open 200000] [--sqlite-tickets 200000] [--requests 200] [--postgres URL]
+        [--open 200000] [--sqlite-tickets 1000000] [--requests 200] [--postgres URL]
         [--keep] [--reuse-postgres URL] [--reuse-sqlite PATH]
         [--quick]   # 20,000 tickets (4,000 open), 40 requests a page: a smoke run
 """
@@ -358,7 +358,7 @@ def main() -> None:
     ap.add_argument("--backend", choices=("postgres", "sqlite", "both"), default="both")
     ap.add_argument("--tickets", type=int, default=1_000_000)
     ap.add_argument("--open", type=int, default=200_000)
-    ap.add_argument("--sqlite-tickets", type=int, default=200_000)
+    ap.add_argument("--sqlite-tickets", type=int, default=1_000_000)
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--postgres", default=bulk.POSTGRES, help="server to create a database on")
     ap.add_argument("--keep", action="store_true", help="keep the databases (prints where)")

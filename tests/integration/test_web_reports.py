@@ -482,3 +482,21 @@ def test_figures_are_remembered_then_refreshed_in_the_background() -> None:
     assert get() == (1001, 1)
     now[0] = 301 + 300 + 3600
     assert get() == (1002, 2) and not jobs  # too old to serve: computed by the request
+
+
+def test_links_keep_the_view(dataset: Tenant, services: Services, client: TestClient) -> None:
+    c = viewer_client(services, client, "acme")
+    r = c.get(
+        "/reports",
+        params={"days": "custom", "from": "2026-11-20", "to": "2026-11-25", "group_by": "tier"},
+    )
+    assert r.status_code == 200
+    csv_link = re.search(r'id="download-csv" href="([^"]+)"', r.text)
+    assert csv_link is not None
+    assert csv_link.group(1).replace("&amp;", "&") == (
+        "/reports.csv?days=custom&group_by=tier&from=2026-11-20&to=2026-11-25&table=compliance"
+    )
+    preset = re.search(r'href="([^"]+)" data-testid="preset-7"', r.text)
+    assert preset is not None and preset.group(1).replace("&amp;", "&") == (
+        "/reports?days=7&group_by=tier"
+    )

@@ -96,8 +96,10 @@ class Filters:
         return (self.last - self.first).days + 1 > DAILY_UP_TO
 
     def params(self, **override: str) -> dict[str, str]:
-        out = {"days": self.days, "group_by": self.group_by, "metric": self.metric}
-        if self.days == "custom":
+        """The query string's parameters of this view, changed by `override`."""
+        days = override.pop("days", self.days)
+        out = {"days": days, "group_by": self.group_by, "metric": self.metric}
+        if days == "custom":
             out |= {"from": self.first.isoformat(), "to": self.last.isoformat()}
         out |= override
         return {k: v for k, v in out.items() if v != ""}
@@ -281,7 +283,7 @@ def figures(svc: Services, cache: ReportCache, user: WebUser, f: Filters) -> Fig
 
 
 def _query(request: Request) -> dict[str, str]:
-    return {k: v for k, v in request.query_params.items()}
+    return dict(request.query_params)
 
 
 @router.get("/reports")
