@@ -53,6 +53,7 @@ bench: install #: run the benchmarks; they print their figures
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/reports.py
+	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/timers.py
 
 check: lint test #: what CI runs

@@ -822,14 +822,20 @@ def progress(console: Console) -> Progress:
     )
 
 
-def load(url: str, svc: Services, args: argparse.Namespace, console: Console) -> Principal:
+def load(
+    url: str,
+    svc: Services,
+    args: argparse.Namespace,
+    console: Console,
+    population: type[Population] | Any = Population,  # or a callable making one
+) -> Principal:
     upgrade(svc.engine)
     create_tenant(svc, name=TENANT)
     tenant_id = tenant_named(svc, TENANT)
     document = load_mapping(ROOT / "examples" / "slaguard.yaml")
     version = apply_config(svc, tenant_id=tenant_id, document=document)
     config = sla_config(svc, tenant_id=tenant_id, version=version)
-    pop = Population(config, tenant_id, version, args.tickets)
+    pop = population(config, tenant_id, version, args.tickets)
     counts = dict.fromkeys(TABLES, 0)
     t0 = time.perf_counter()
     with (

@@ -1,11 +1,350 @@
-"""The reports page(s) of the dashboard."""
+"""The reports page: compliance and breach rate over time and by segment, first response
+and resolution times (median, p90), and breach reasons as a Pareto; each chart drawn by
+`static/reports.js` (Chart.js, vendored) from a JSON block, with its table beside it and
+a CSV of that table as shown.
+
+    GET /reports?days=7|30|90|custom&from=YYYY-MM-DD&to=YYYY-MM-DD&group_by=team&metric=
+    GET /reports.csv?<the same>&table=compliance|trend|response-times|breach-reasons
+
+The filters are the URL (a GET form), so a view can be shared. The window is whole days
+in the viewer's time zone, `from` and `to` both included; `days=N` (default 30) is the N
+days up to today, `days=custom` takes `from` and `to`. `metric` empty means every metric
+together. The figures are those of the API's reports (`slaguard.app.reports`), over the
+signed-in user's tenant; the tables, the charts' data and the CSV are made from one set of
+rows (`reports_view.py`), so they cannot disagree.
+
+Each figure is remembered by the process (`ReportCache`): fresh for `CACHE_TTL_S`, then
+served for up to `STALE_S` more while a background thread computes it again (the page
+says as of when). A report over a month of a large tenant takes seconds of database
+time, and the same view is asked for again and again (by one person refining filters, by
+many opening a shared link): only the first view of a window waits for the database.
+Concurrent requests for the same figure wait for one computation.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+import csv
+import io
+import logging
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
-from slaguard.web.session import html_errors
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-__all__ = ["router"]
+from slaguard.app import reports
+from slaguard.app.services import Services
+from slaguard.app.users import WebUser
+from slaguard.domain.calendar import to_us
+from slaguard.web.pages.reports_view import GROUP_LABELS, Figures, build_view, csv_rows
+from slaguard.web.render import Viewer, render, viewer
+from slaguard.web.session import ViewerUser, html_errors, web_services
+
+__all__ = ["CACHE_TTL_S", "Filters", "ReportCache", "router"]
 
 router = APIRouter(dependencies=[Depends(html_errors)], include_in_schema=False)
+log = logging.getLogger(__name__)
+
+PRESETS = ("7", "30", "90")
+DEFAULT_DAYS = "30"
+MAX_DAYS = 366
+GROUP_CHOICES = ("team", "queue", "category", "product", "channel", "tier", "priority")
+TABLES = ("compliance", "trend", "response-times", "breach-reasons")
+CACHE_TTL_S = 300.0  # figures are recomputed after this ...
+STALE_S = 3600.0  # ... in the background, the older ones served meanwhile up to this
+DAILY_UP_TO = 31  # days; longer windows are charted by week
+_METRIC = re.compile(r"^[A-Za-z0-9_.:-]{1,60}$")
+_DAY_US = 86_400_000_000
+
+
+class FilterError(ValueError):
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The view asked for, resolved to instants in the viewer's time zone."""
+
+    days: str  # one of PRESETS or "custom"
+    first: date  # the window's first day
+    last: date  # ... and its last (included)
+    group_by: str
+    metric: str  # "" for every metric together
+    edges: tuple[int, ...]  # the charted periods' edges; the window is edges[0]..edges[-1]
+
+    @property
+    def start_us(self) -> int:
+        return self.edges[0]
+
+    @property
+    def end_us(self) -> int:
+        return self.edges[-1]
+
+    @property
+    def weekly(self) -> bool:
+        return (self.last - self.first).days + 1 > DAILY_UP_TO
+
+    def params(self, **override: str) -> dict[str, str]:
+        """The query string's parameters of this view, changed by `override`."""
+        days = override.pop("days", self.days)
+        out = {"days": days, "group_by": self.group_by, "metric": self.metric}
+        if days == "custom":
+            out |= {"from": self.first.isoformat(), "to": self.last.isoformat()}
+        out |= override
+        return {k: v for k, v in out.items() if v != ""}
+
+    def query(self, **override: str) -> str:
+        return urlencode(self.params(**override))
+
+
+def _midnight(day: date, tz: ZoneInfo) -> int:
+    return to_us(datetime(day.year, day.month, day.day, tzinfo=tz))
+
+
+def _day(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise FilterError(f"{text!r} is not a date (YYYY-MM-DD)", field) from None
+
+
+def parse_filters(query: Mapping[str, str], tz: ZoneInfo, now_us: int) -> Filters:
+    """The filters of a request's query string (absent ones take their defaults)."""
+    today = datetime.fromtimestamp(now_us / 1_000_000, tz).date()
+    days = query.get("days") or DEFAULT_DAYS
+    if days == "custom":
+        first = _day(query.get("from", ""), "from")
+        last = _day(query.get("to", ""), "to")
+        if first > last:
+            raise FilterError("the first day is after the last", "from")
+        if (last - first).days + 1 > MAX_DAYS:
+            raise FilterError(f"a window of at most {MAX_DAYS} days", "from")
+    elif days in PRESETS:
+        last = today
+        first = today - timedelta(days=int(days) - 1)
+    else:
+        raise FilterError(f"{days!r} is not a period ({', '.join(PRESETS)} or custom)", "days")
+    group_by = query.get("group_by") or GROUP_CHOICES[0]
+    if group_by not in GROUP_CHOICES:
+        raise FilterError(f"{group_by!r} is not a grouping", "group_by")
+    metric = query.get("metric", "")
+    if metric and not _METRIC.match(metric):
+        raise FilterError(f"{metric!r} is not a metric", "metric")
+    step = 7 if (last - first).days + 1 > DAILY_UP_TO else 1
+    edges = []
+    day = first
+    while day <= last:
+        edges.append(_midnight(day, tz))
+        day += timedelta(days=step)
+    edges.append(_midnight(last + timedelta(days=1), tz))
+    return Filters(days, first, last, group_by, metric, tuple(edges))
+
+
+class ReportCache:
+    """Figures by key. Fresh for `ttl` seconds; for `stale` seconds after that they are
+    still served (with the instant they were computed at) while one background thread
+    computes them again, so that only the first view of a window waits for the database.
+    A missing or older figure is computed by the request, one computation per key at a
+    time (requests asking meanwhile wait for it)."""
+
+    def __init__(
+        self,
+        ttl: float,
+        stale: float,
+        size: int = 256,
+        monotonic: Callable[[], float] = time.monotonic,
+        background: Callable[[Callable[[], None]], None] | None = None,
+    ) -> None:
+        self._ttl, self._stale, self._size, self._monotonic = ttl, stale, size, monotonic
+        self._items: OrderedDict[str, tuple[float, int, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._computing: dict[str, threading.Lock] = {}
+        self._background = background or _in_a_thread
+
+    def get(
+        self, key: str, compute: Callable[[], Any], clock: Callable[[], int]
+    ) -> tuple[int, Any]:
+        """(when it was computed (`clock`), the value)."""
+        with self._lock:
+            found = self._items.get(key)
+        if found is not None:
+            age = self._monotonic() - found[0]
+            if age < self._ttl:
+                return found[1], found[2]
+            if age < self._ttl + self._stale:
+                self._refresh(key, compute, clock)
+                return found[1], found[2]
+        computed = self._compute(key, compute, clock, wait=True)
+        assert computed is not None  # (waiting, it always computes or finds one)
+        return computed
+
+    def _refresh(self, key: str, compute: Callable[[], Any], clock: Callable[[], int]) -> None:
+        lock = self._lock_of(key)
+        if lock.locked():  # being computed already
+            return
+
+        def work() -> None:
+            self._compute(key, compute, clock, wait=False)
+
+        self._background(work)
+
+    def _lock_of(self, key: str) -> threading.Lock:
+        with self._lock:
+            return self._computing.setdefault(key, threading.Lock())
+
+    def _compute(
+        self, key: str, compute: Callable[[], Any], clock: Callable[[], int], *, wait: bool
+    ) -> tuple[int, Any] | None:
+        lock = self._lock_of(key)
+        if not lock.acquire(blocking=wait):
+            return None
+        try:
+            with self._lock:
+                found = self._items.get(key)
+            if found is not None and self._monotonic() - found[0] < self._ttl:
+                return found[1], found[2]  # computed while this one waited
+            as_of, value = clock(), compute()
+            with self._lock:
+                self._items[key] = (self._monotonic(), as_of, value)
+                self._items.move_to_end(key)
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
+            return as_of, value
+        finally:
+            with self._lock:
+                self._computing.pop(key, None)
+            lock.release()
+
+
+def _in_a_thread(work: Callable[[], None]) -> None:
+    def run() -> None:
+        try:
+            work()
+        except Exception:
+            log.exception("refreshing report figures failed")
+
+    threading.Thread(target=run, name="report-refresh", daemon=True).start()
+
+
+def _cache(request: Request) -> ReportCache:
+    cache: ReportCache | None = getattr(request.app.state, "web_report_cache", None)
+    if cache is None:
+        cache = ReportCache(CACHE_TTL_S, STALE_S)
+        request.app.state.web_report_cache = cache
+    return cache
+
+
+def figures(svc: Services, cache: ReportCache, user: WebUser, f: Filters) -> Figures:
+    """The rows behind the page, from the API's reports (remembered for a while)."""
+    principal = user.principal
+    base = f"{user.tenant_id}:{f.start_us}:{f.end_us}"
+    as_of: list[int] = []
+
+    def report(name: str, group_by: str | None) -> list[dict[str, Any]]:
+        def run() -> list[dict[str, Any]]:
+            result = reports.run_report(
+                svc,
+                principal=principal,
+                name=name,
+                start_us=f.start_us,
+                end_us=f.end_us,
+                group_by=group_by,
+            )
+            rows: list[dict[str, Any]] = result["rows"]
+            return rows
+
+        at, rows = cache.get(f"{base}:{name}:{group_by}", run, svc.clock)
+        as_of.append(at)
+        return list(rows)
+
+    def series() -> list[dict[str, Any]]:
+        return reports.compliance_over_time(svc, principal=principal, edges=f.edges)
+
+    at, over_time = cache.get(f"{base}:series:{len(f.edges)}", series, svc.clock)
+    as_of.append(at)
+    return Figures(
+        compliance=report("compliance", f.group_by),
+        over_time=list(over_time),
+        response_times=report("response-times", f.group_by),
+        reasons=report("breach-reasons", "metric" if f.metric else None),
+        as_of_us=min(as_of),
+    )
+
+
+def _query(request: Request) -> dict[str, str]:
+    return dict(request.query_params)
+
+
+@router.get("/reports")
+async def reports_page(
+    request: Request, user: ViewerUser, svc: Annotated[Services, Depends(web_services)]
+) -> HTMLResponse:
+    v = viewer(request)
+    try:
+        f = parse_filters(_query(request), v.tz, svc.clock())
+    except FilterError as e:
+        fallback = parse_filters({}, v.tz, svc.clock())
+        context = {"f": fallback, "error": str(e), "error_field": e.field, "view": None}
+        context = _with_choices(context, fallback, v)
+        return render(request, "reports.html", context, status_code=422)
+    data = await run_in_threadpool(figures, svc, _cache(request), user, f)
+    view = build_view(data, f, v)
+    return render(
+        request,
+        "reports.html",
+        _with_choices({"f": f, "view": view, "error": "", "error_field": ""}, f, v),
+    )
+
+
+def _with_choices(context: dict[str, Any], f: Filters, v: Viewer) -> dict[str, Any]:
+    return context | {
+        "group_names": {g: v.gettext(GROUP_LABELS[g]) for g in GROUP_CHOICES},
+        "presets": PRESETS,
+        "groups": GROUP_CHOICES,
+        "tables": TABLES,
+        "csv_url": lambda table: "/reports.csv?" + f.query(table=table),
+        "preset_url": lambda days: "/reports?" + f.query(days=days),
+    }
+
+
+@router.get("/reports.csv")
+async def reports_csv(
+    request: Request, user: ViewerUser, svc: Annotated[Services, Depends(web_services)]
+) -> Response:
+    """One of the page's tables as CSV: a header row of the column names, then the rows
+    as shown, numbers unformatted (rates 0-1, durations in seconds, days as ISO dates)."""
+    v = viewer(request)
+    table = request.query_params.get("table") or TABLES[0]
+    try:
+        if table not in TABLES:
+            raise FilterError(f"{table!r} is not a table ({', '.join(TABLES)})", "table")
+        f = parse_filters(_query(request), v.tz, svc.clock())
+    except FilterError as e:
+        return Response(f"{e.field}: {e}\n", status_code=422, media_type="text/plain")
+    data = await run_in_threadpool(figures, svc, _cache(request), user, f)
+    view = build_view(data, f, v)
+    columns, rows = csv_rows(view.tables[table], v.tz)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    name = f"slaguard-{table}-{f.first.isoformat()}-{f.last.isoformat()}.csv"
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
