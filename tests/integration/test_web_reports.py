@@ -435,7 +435,7 @@ def test_swedish(dataset: Tenant, services: Services, client: TestClient) -> Non
     r = c.get("/reports")
     assert r.status_code == 200 and r.headers["content-language"] == "sv"
     assert "<h1>Rapporter</h1>" in r.text
-    assert "Efterlevnad och andel brutna per team" in r.text
+    assert "Efterlevnad och andel överträdda per team" in r.text
     p = Page(r.text)
     a = p.tables["table-compliance"][1]
     assert a["compliance_rate"] == Formatter("sv", ZoneInfo("UTC")).percent(0.6667)

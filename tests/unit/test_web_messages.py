@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
 
 import slaguard.web
 from slaguard.web.i18n import LOCALES, catalogue, choose_locale
@@ -18,19 +19,25 @@ OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "newstyle_g
 _VARIABLE = re.compile(r"%\((\w+)\)s")
 
 
-def messages() -> dict[str, tuple[str, ...]]:
-    """msgid -> (msgid, plural) of every message in the dashboard's templates and code."""
-    found: dict[str, tuple[str, ...]] = {}
-    for _file, _line, message, _comments, _context in extract_from_dir(
+Key = tuple[str | None, str]  # (context, msgid)
+
+
+def messages() -> dict[Key, tuple[str, ...]]:
+    """(context, msgid) -> (msgid, plural) of every message in the dashboard's templates
+    and code."""
+    found: dict[Key, tuple[str, ...]] = {}
+    for _file, _line, message, _comments, context in extract_from_dir(
         WEB, METHODS, options_map=OPTIONS
     ):
         ids = (message,) if isinstance(message, str) else tuple(m for m in message if m)
-        found[ids[0]] = ids
+        found[(context, ids[0])] = ids
     return found
 
 
 def test_the_extractor_sees_the_templates() -> None:
-    assert "Sign in" in messages()
+    found = messages()
+    assert (None, "Sign in") in found
+    assert ("clock", "Met") in found  # with a context (pgettext)
 
 
 def test_every_message_is_translated() -> None:
@@ -38,14 +45,32 @@ def test_every_message_is_translated() -> None:
         if locale == "en":
             continue
         cat = catalogue(locale)
-        missing = [m for m in messages() if cat.get(m) is None or not cat.get(m).string]
+        missing = [
+            key
+            for key in messages()
+            if (entry := cat.get(key[1], context=key[0])) is None or not entry.string
+        ]
         assert not missing, f"{locale}: no translation for {missing}"
+
+
+def test_a_message_has_one_translation_across_the_files() -> None:
+    """Each page keeps its messages in a file of its own; a message in two files must
+    read the same in both, or which one wins would depend on the files' order."""
+    seen: dict[Key, dict[str, str]] = {}
+    for path in sorted((WEB / "locale" / "sv").glob("*.po")):
+        with path.open("rb") as f:
+            for m in read_po(f, locale="sv"):
+                if m.id:
+                    key = (m.context, m.id if isinstance(m.id, str) else m.id[0])
+                    seen.setdefault(key, {})[path.name] = str(m.string)
+    differing = {k: v for k, v in seen.items() if len(set(v.values())) > 1}
+    assert not differing, differing
 
 
 def test_translations_keep_the_variables() -> None:
     cat = catalogue("sv")
-    for ids in messages().values():
-        entry = cat.get(ids[0])
+    for (context, _), ids in messages().items():
+        entry = cat.get(ids[0], context=context)
         assert entry is not None
         strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
         wanted = set(_VARIABLE.findall(" ".join(ids)))

@@ -3,7 +3,7 @@ and `render`, which writes a template in the viewer's language and time zone.
 
 Templates get, besides their own context: `user` (or None), `csrf` (the session's CSRF
 token), `locale`, `fmt` (a `Formatter`: dates, numbers, durations), `now_us`, `path`
-(the request's path, for navigation), `_`/`gettext`/`ngettext`, and `htmx` (whether
+(the request's path, for navigation), `_`/`gettext`/`ngettext`/`pgettext`, and `htmx` (whether
 htmx asked for a fragment).
 """
 
@@ -58,6 +58,16 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_locale.get()).ngettext(singular, plural, n)
 
 
+# With a context, for words whose translation depends on where they stand
+# (`pgettext("clock", "Met")`: one clock's state, not a column of counts).
+def _pgettext(context: str, message: str) -> str:
+    return translations(_locale.get()).pgettext(context, message)
+
+
+def _npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    return translations(_locale.get()).npgettext(context, singular, plural, n)
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -69,7 +79,9 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     # New-style gettext: `_("%(n)s tickets", n=3)`, autoescaped like any other value.
-    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        _gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext
+    )
     return env
 
 
@@ -87,6 +99,10 @@ class Viewer:
     def gettext(self, message: str, **variables: Any) -> str:
         """A message in the viewer's language (for text made in Python)."""
         text = translations(self.locale).gettext(message)
+        return text % variables if variables else text
+
+    def pgettext(self, context: str, message: str, **variables: Any) -> str:
+        text = translations(self.locale).pgettext(context, message)
         return text % variables if variables else text
 
     def ngettext(self, singular: str, plural: str, n: int, **variables: Any) -> str:
