@@ -61,7 +61,7 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
 # With a context, for words whose translation depends on where they stand
 # (`pgettext("clock", "Met")`: one clock's state, not a column of counts).
 def _pgettext(context: str, message: str) -> str:
-    return translations(_locale.get()).pgettext(context, message)
+    return str(translations(_locale.get()).pgettext(context, message))
 
 
 def _npgettext(context: str, singular: str, plural: str, n: int) -> str:
@@ -102,7 +102,7 @@ class Viewer:
         return text % variables if variables else text
 
     def pgettext(self, context: str, message: str, **variables: Any) -> str:
-        text = translations(self.locale).pgettext(context, message)
+        text = str(translations(self.locale).pgettext(context, message))
         return text % variables if variables else text
 
     def ngettext(self, singular: str, plural: str, n: int, **variables: Any) -> str:
