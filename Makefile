@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run test test-fast lint typecheck fmt bench check lock
+.PHONY: help install browser run test test-fast lint typecheck fmt screenshots bench check lock
 
 help: #: list the targets
 	@grep -E '^[a-z-]+:.*#:' $(MAKEFILE_LIST) | sed -E 's/:.*#: */\t/'
@@ -45,6 +45,9 @@ fmt: install #: format and autofix
 
 typecheck: install #: mypy strict on src/
 	$(BIN)/mypy
+
+screenshots: install browser #: docs/images/: the hub, a ticket and the reports over the demo data
+	SLAGUARD_SCREENSHOTS=docs/images $(BIN)/pytest -q tests/browser/test_screenshots.py
 
 bench: install #: run the benchmarks; they print their figures
 	$(BIN)/python bench/business_time.py
