@@ -143,7 +143,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's synchronous API runs an event loop in this
+# thread while it is open, and tests elsewhere start event loops of their own.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     executable = _chromium()
     if executable is None:

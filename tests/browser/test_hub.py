@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Site
-
 
 def _value(page: Any, selector: str) -> str:
     value = page.get_attribute(selector, "data-value")
@@ -69,7 +67,7 @@ def test_a_lane_opens_the_list_behind_it(page_for: Any) -> None:
     assert "ACME-4" not in listed
 
 
-def test_escalation_policy_and_review_cadence(page_for: Any, site: Site) -> None:
+def test_escalation_policy_and_review_cadence(page_for: Any, site: Any) -> None:
     page = page_for("acme", "viewer")
     levels = page.query_selector_all("#escalation-policy li[data-level]")
     assert len(levels) == 3

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Site
 
-
-def test_sign_in_and_out(page_for: Any, site: Site) -> None:
+def test_sign_in_and_out(page_for: Any, site: Any) -> None:
     page = page_for("acme", "lead")
     assert "Lead of acme" in page.inner_text("header")
     page.get_by_role("button", name="Sign out").click()
@@ -16,7 +14,7 @@ def test_sign_in_and_out(page_for: Any, site: Site) -> None:
     assert page.url.startswith(f"{site.base}/signin")
 
 
-def test_wrong_password_says_so(browser: Any, site: Site) -> None:
+def test_wrong_password_says_so(browser: Any, site: Any) -> None:
     context = browser.new_context(base_url=site.base)
     try:
         page = context.new_page()

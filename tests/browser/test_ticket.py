@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Site
-
 
 def test_open_a_breached_ticket_from_its_lane_and_see_its_timeline(page_for: Any) -> None:
     page = page_for("acme", "lead")
@@ -60,7 +58,7 @@ def test_an_admin_sees_the_configuration_and_a_bad_edit_is_refused_by_path(
     assert page.get_attribute("#config-current", "data-version") == "1"  # nothing stored
 
 
-def test_another_tenants_ticket_is_not_found(page_for: Any, site: Site) -> None:
+def test_another_tenants_ticket_is_not_found(page_for: Any, site: Any) -> None:
     page = page_for("globex", "viewer")
     response = page.goto("/tickets/ACME-1")
     assert response is not None and response.status == 404
