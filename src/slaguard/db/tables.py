@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -31,6 +32,7 @@ __all__ = [
     "Base",
     "BreachRow",
     "ClockLogRow",
+    "ClockRollupRow",
     "ClockRow",
     "ConfigVersionRow",
     "EscalationRow",
@@ -110,6 +112,13 @@ class TicketRow(Base):
     priority: Mapped[str | None] = mapped_column(String(4))
     team: Mapped[str | None] = mapped_column(String(200))
     assignee: Mapped[str | None] = mapped_column(String(200))
+    # Report groupings, as the ticket's current fields hold them (`app/ticket_dims.py`).
+    queue: Mapped[str | None] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(200))
+    product: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str | None] = mapped_column(String(200))
+    tier: Mapped[str | None] = mapped_column(String(200))
+    account: Mapped[str | None] = mapped_column(String(200))
     policy: Mapped[str | None] = mapped_column(String(200))
     sla_state: Mapped[str | None] = mapped_column(String(20))  # the worst clock state
     config_version: Mapped[int] = mapped_column(Integer)
@@ -143,6 +152,16 @@ class ClockRow(Base):
         UniqueConstraint("ticket_id", "metric", "cycle"),
         Index("ix_clocks_next", "next_us"),
         Index("ix_clocks_tenant_state", "tenant_id", "state"),
+        # reports: instances that stopped, breached, or are overdue in a window
+        Index("ix_clocks_tenant_stopped", "tenant_id", "stopped_us"),
+        Index("ix_clocks_tenant_breached", "tenant_id", "breached_us"),
+        Index(
+            "ix_clocks_tenant_running_due",
+            "tenant_id",
+            "due_us",
+            postgresql_where=text("state = 'running'"),
+            sqlite_where=text("state = 'running'"),
+        ),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -165,7 +184,10 @@ class ClockLogRow(Base):
     """The clock-event log: start, pause, resume, target change, warning, breach, met, cancel."""
 
     __tablename__ = "clock_log"
-    __table_args__ = (Index("ix_clock_log_ticket", "ticket_id", "at_us"),)
+    __table_args__ = (
+        Index("ix_clock_log_ticket", "ticket_id", "at_us"),
+        Index("ix_clock_log_tenant_action", "tenant_id", "metric", "action", "at_us"),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
@@ -319,6 +341,14 @@ class AuditRow(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "seq"),
         Index("ix_audit_log_unsealed", "tenant_id", "seq", "id"),
+        # the sealer's `DISTINCT tenant_id WHERE seq IS NULL`: only the unsealed few
+        Index(
+            "ix_audit_log_pending",
+            "tenant_id",
+            "id",
+            postgresql_where=text("seq IS NULL"),
+            sqlite_where=text("seq IS NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -367,3 +397,29 @@ class BacklogSampleRow(Base):
     team: Mapped[str] = mapped_column(String(200))
     at_us: Mapped[int] = mapped_column(BigInteger)
     open_tickets: Mapped[int] = mapped_column(Integer)
+
+
+class ClockRollupRow(Base):
+    """How many clock instances stopped and breached on each day, per report grouping:
+    what trend and compliance read instead of scanning clocks (`app/rollups.py`).
+
+    A clock instance contributes `n = 1` to one row per grouping (`dim`: `all`, a ticket
+    field or `policy`), keyed by the epoch day (UTC) it ended on (`e_day`: met or
+    breached_met) and the day its stored breach instant falls on (`b_day`); `NO_DAY`
+    where it has none. Instances with neither contribute nothing. `shard` (ticket id
+    modulo `SHARDS`) spreads the busiest rows so concurrent writers seldom wait on one;
+    readers sum over it."""
+
+    __tablename__ = "clock_rollups"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "dim", "value", "metric", "e_day", "b_day", "shard"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    dim: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(200))
+    metric: Mapped[str] = mapped_column(String(60))
+    e_day: Mapped[int] = mapped_column(Integer)
+    b_day: Mapped[int] = mapped_column(Integer)
+    shard: Mapped[int] = mapped_column(Integer)
+    n: Mapped[int] = mapped_column(BigInteger)
