@@ -407,8 +407,8 @@ class ClockRollupRow(Base):
     field or `policy`), keyed by the epoch day (UTC) it ended on (`e_day`: met or
     breached_met) and the day its stored breach instant falls on (`b_day`); `NO_DAY`
     where it has none. Instances with neither contribute nothing. `shard` (ticket id
-    modulo `SHARDS`) spreads the busiest rows so concurrent writers seldom wait on one;
-    readers sum over it."""
+    modulo `SHARDS`; 0 per account and assignee) spreads the busiest rows so concurrent
+    writers seldom wait on one; readers sum over it."""
 
     __tablename__ = "clock_rollups"
     __table_args__ = (
