@@ -517,9 +517,9 @@ def test_imported_tickets_have_report_columns_and_rollups(
     def kept() -> list[tuple[Any, ...]]:
         with services.reading() as s:
             rows = s.execute(
-                select(r.dim, r.value, r.metric, r.e_day, r.b_day, r.shard, r.n)
+                select(r.dim, r.value, r.metric, r.e_day, r.b_day, r.warned, r.shard, r.n)
                 .where(r.tenant_id == acme.tenant_id, r.n != 0)
-                .order_by(r.dim, r.value, r.metric, r.e_day, r.b_day, r.shard)
+                .order_by(r.dim, r.value, r.metric, r.e_day, r.b_day, r.warned, r.shard)
             ).all()
         return [tuple(x) for x in rows]
 

@@ -147,16 +147,24 @@ def _stored_rollups(services: Services, tenant_id: int) -> Counter[tuple[Any, ..
     r = ClockRollupRow
     with services.reading() as s:
         rows = s.execute(
-            select(r.dim, r.value, r.metric, r.e_day, r.b_day, r.shard, r.n).where(
+            select(r.dim, r.value, r.metric, r.e_day, r.b_day, r.warned, r.shard, r.n).where(
                 r.tenant_id == tenant_id
             )
         ).all()
-    return Counter({tuple(x[:6]): x[6] for x in rows if x[6]})
+    return Counter({tuple(x[:7]): x[7] for x in rows if x[7]})
 
 
 def _brute_force(
     services: Services, tenant_id: int, w: tuple[int, int], group_by: str | None, now: int
 ) -> dict[tuple[str, str], tuple[int, int]]:
+    return {
+        k: (v[0], v[1]) for k, v in _brute_force_all(services, tenant_id, w, group_by, now).items()
+    }
+
+
+def _brute_force_all(
+    services: Services, tenant_id: int, w: tuple[int, int], group_by: str | None, now: int
+) -> dict[tuple[str, str], tuple[int, int, int, int]]:
     """The definition of counted and breached, clock by clock, in Python."""
     a, b = w
     with services.reading() as s:
@@ -180,10 +188,13 @@ def _brute_force(
             seg = getattr(c, group_by)
         else:
             seg = getattr(tk, group_by)
-        got = out.setdefault(("(none)" if seg is None else seg, c.metric), [0, 0])
+        got = out.setdefault(("(none)" if seg is None else seg, c.metric), [0, 0, 0, 0])
+        breached = breach is not None and breach < b
         got[0] += 1
-        got[1] += int(breach is not None and breach < b)
-    return {k: (v[0], v[1]) for k, v in out.items()}
+        got[1] += int(breached)
+        got[2] += int(bool(c.warnings))
+        got[3] += int(bool(c.warnings) and breached)
+    return {k: (v[0], v[1], v[2], v[3]) for k, v in out.items()}
 
 
 def _compliance(
@@ -235,6 +246,18 @@ def test_compliance_and_trend_from_rollups_equal_a_count_of_the_clocks(
             assert _compliance(services, t.tenant_id, w, group, now) == _brute_force(
                 services, t.tenant_id, w, group, now
             ), (w, group)
+        for group in (None, "team", "policy"):
+            rows = reports.coverage(services, t.tenant_id, reports.Window(*w), group, now)
+            got = {
+                (r["segment"], r["metric"]): (
+                    r["counted"],
+                    r["breached"],
+                    r["warned"],
+                    round(r["at_risk_coverage"] * r["breached"]) if r["breached"] else 0,
+                )
+                for r in rows
+            }
+            assert got == _brute_force_all(services, t.tenant_id, w, group, now), (w, group)
     for end in (now, midnight + 9 * DAY, start + 6 * DAY + 12_345):
         for group in (None, "queue", "metric"):
             rows = reports.trend(services, t.tenant_id, reports.Window(0, end), group, now)

@@ -169,6 +169,7 @@ def _move_rollups(
             policy=r.policy,
             stopped_us=r.stopped_us,
             breached_us=r.breached_us,
+            warned=bool(r.warnings),
             sign=-1,
         )
     for c in clocks:
@@ -181,6 +182,7 @@ def _move_rollups(
             policy=c.policy,
             stopped_us=c.stopped_at,
             breached_us=c.breached_at,
+            warned=bool(c.warnings),
             sign=1,
         )
     rollups.apply(s.connection(), row.tenant_id, counts)

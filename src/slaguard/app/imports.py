@@ -1154,6 +1154,7 @@ def _add_rollups(s: Session, tenant: int, fresh: list[_Ready], pk_of: dict[str, 
                 policy=c[3],
                 stopped_us=c[7],
                 breached_us=c[8],
+                warned=c[10] != "[]",  # serialised already
                 sign=1,
             )
     rollups.apply(s.connection(), tenant, counts)

@@ -25,14 +25,15 @@ from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, require
 from slaguard.db import rollups
-from slaguard.db.rollups import DAY_US, ENDED_STATES, NO_DAY
+from slaguard.db.rollups import DAY_US, ENDED_STATES, NO_DAY, sql_warned
 from slaguard.db.tables import ClockRollupRow, ClockRow, TicketRow
 from slaguard.domain.states import ClockState
 
 __all__ = ["Counts", "rebuild_rollups", "window_counts"]
 
-# (segment, metric) -> [counted, breached]
+# (segment, metric) -> [counted, breached, warned, warned and breached] instances
 Counts = dict[tuple[str, str], list[int]]
+_SUMS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,8 @@ def window_counts(
     join_tickets: bool,
     now: int,
 ) -> list[Counts]:
-    """Counted and breached instances per (segment, metric) in each window.
+    """Counted instances per (segment, metric) in each window, and how many of them
+    breached, were warned, and were warned and breached.
 
     `dim` is the rollup grouping (`all` for no group or by metric); `segment` the same
     grouping as a column expression over clocks (and tickets when `join_tickets`)."""
@@ -95,8 +97,11 @@ def _from_rollups(s: Any, tenant_id: int, days: list[_Days], dim: str, out: list
         breached_before = and_(r.b_day > NO_DAY, r.b_day < first)
         counted = and_(outside, or_(ended, breached_in))
         breached = and_(outside, or_(breached_in, and_(ended, breached_before)))
+        warned = r.warned == 1
         sums.append(func.sum(case((counted, r.n), else_=0)))
         sums.append(func.sum(case((breached, r.n), else_=0)))
+        sums.append(func.sum(case((and_(counted, warned), r.n), else_=0)))
+        sums.append(func.sum(case((and_(breached, warned), r.n), else_=0)))
     value = r.metric if dim == "metric" else r.value
     q = (
         select(value, r.metric, *sums)
@@ -113,12 +118,12 @@ def _from_rollups(s: Any, tenant_id: int, days: list[_Days], dim: str, out: list
 
 
 def _add(counts: Counts, row: Any, i: int) -> None:
-    """Window `i`'s (counted, breached) sums of a result row into `counts`."""
-    counted, breached = int(row[2 + 2 * i] or 0), int(row[3 + 2 * i] or 0)
-    if counted:
-        got = counts.setdefault((row[0], row[1]), [0, 0])
-        got[0] += counted
-        got[1] += breached
+    """Window `i`'s sums of a result row (segment, metric, sums...) into `counts`."""
+    values = [int(v or 0) for v in row[2 + _SUMS * i : 2 + _SUMS * (i + 1)]]
+    if values[0]:
+        got = counts.setdefault((row[0], row[1]), [0] * _SUMS)
+        for k, v in enumerate(values):
+            got[k] += v
 
 
 def _breach_at(now: int) -> ColumnElement[Any]:
@@ -143,6 +148,7 @@ def _from_clocks(
     out: list[Counts],
 ) -> None:
     c = ClockRow
+    warned = sql_warned(c.warnings, s.get_bind().dialect.name) == 1
     ended_state = c.state.in_(ENDED_STATES)
     breach_at = _breach_at(now)
     overdue = and_(c.state == ClockState.RUNNING.value, c.breached_us.is_(None), c.due_us < now)
@@ -159,6 +165,8 @@ def _from_clocks(
         breached = and_(counted, breach_at.is_not(None), breach_at < b)
         sums.append(func.sum(case((counted, 1), else_=0)))
         sums.append(func.sum(case((breached, 1), else_=0)))
+        sums.append(func.sum(case((and_(counted, warned), 1), else_=0)))
+        sums.append(func.sum(case((and_(breached, warned), 1), else_=0)))
     q = select(segment, c.metric, *sums).where(c.tenant_id == tenant_id, or_(*picks))
     if join_tickets:
         q = q.join(TicketRow, TicketRow.id == c.ticket_id)

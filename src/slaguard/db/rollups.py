@@ -34,6 +34,7 @@ __all__ = [
     "DAY_US",
     "DIMS",
     "ENDED_STATES",
+    "KEY_COLUMNS",
     "NONE",
     "NO_DAY",
     "REPORT_COLUMNS",
@@ -72,8 +73,9 @@ DIMS = ("all", *TICKET_DIMS, "policy")
 # Those of them stored for reports only (`dim_value` of the ticket's current field).
 REPORT_COLUMNS = ("queue", "category", "product", "channel", "tier", "account")
 _COLUMN_MOST = 200
+KEY_COLUMNS = ("tenant_id", "dim", "value", "metric", "e_day", "b_day", "warned", "shard")
 
-Key = tuple[str, str, str, int, int, int]  # dim, value, metric, e_day, b_day, shard
+Key = tuple[str, str, str, int, int, int, int]  # dim value metric e_day b_day warned shard
 
 _ROLLUPS = sa.table(
     "clock_rollups",
@@ -84,6 +86,7 @@ _ROLLUPS = sa.table(
     sa.column("metric", sa.String),
     sa.column("e_day", sa.Integer),
     sa.column("b_day", sa.Integer),
+    sa.column("warned", sa.Integer),
     sa.column("shard", sa.Integer),
     sa.column("n", sa.BigInteger),
 )
@@ -96,6 +99,7 @@ _CLOCKS = sa.table(
     sa.column("policy", sa.String),
     sa.column("stopped_us", sa.BigInteger),
     sa.column("breached_us", sa.BigInteger),
+    sa.column("warnings", sa.JSON),
 )
 _TICKETS = sa.table(
     "tickets",
@@ -127,26 +131,28 @@ def add_clock(
     policy: str | None,
     stopped_us: int | None,
     breached_us: int | None,
+    warned: bool,
     sign: int,
 ) -> None:
-    """Add (`sign` 1) or take away (-1) one clock instance's contribution."""
+    """Add (`sign` 1) or take away (-1) one clock instance's contribution; `warned`: it
+    crossed a warning threshold (its `warnings` are not empty)."""
     e_day = day_of(stopped_us) if state in ENDED_STATES and stopped_us is not None else NO_DAY
     b_day = day_of(breached_us) if breached_us is not None else NO_DAY
     if e_day == NO_DAY and b_day == NO_DAY:
         return
-    shard = ticket_id % SHARDS
-    counts["all", "all", metric, e_day, b_day, shard] += sign
-    counts["policy", NONE if policy is None else policy, metric, e_day, b_day, shard] += sign
+    shard, w = ticket_id % SHARDS, int(warned)
+    counts["all", "all", metric, e_day, b_day, w, shard] += sign
+    counts["policy", NONE if policy is None else policy, metric, e_day, b_day, w, shard] += sign
     for dim in TICKET_DIMS:
         value = dims.get(dim)
-        key = (dim, NONE if value is None else value, metric, e_day, b_day)
+        key = (dim, NONE if value is None else value, metric, e_day, b_day, w)
         counts[(*key, 0 if dim in _UNSHARDED else shard)] += sign
 
 
 def _upsert(dialect: str) -> Any:
     ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_ROLLUPS)
     return ins.on_conflict_do_update(
-        index_elements=["tenant_id", "dim", "value", "metric", "e_day", "b_day", "shard"],
+        index_elements=list(KEY_COLUMNS),
         set_={"n": _ROLLUPS.c.n + ins.excluded.n},
     )
 
@@ -164,7 +170,8 @@ def apply(conn: Connection, tenant_id: int, counts: Counter[Key]) -> None:
             "metric": k[2],
             "e_day": k[3],
             "b_day": k[4],
-            "shard": k[5],
+            "warned": k[5],
+            "shard": k[6],
             "n": n,
         }
         for k, n in sorted(counts.items())
@@ -183,6 +190,15 @@ def sql_day(us: Any) -> Any:
     """`floor(us / day)` in SQL for any sign (integer division truncates on both)."""
     day = sa.literal(DAY_US, sa.BigInteger)
     return sa.case((us >= 0, us // day), else_=-((-us - 1) // day) - 1)
+
+
+def sql_warned(warnings: Any, dialect: str) -> Any:
+    """1 when a clock's stored `warnings` (a JSON list) is not empty, else 0."""
+    if dialect == "postgresql":  # the stored text: the write path stores none as []
+        not_empty = sa.cast(warnings, sa.Text) != "[]"
+    else:
+        not_empty = sa.func.json_array_length(warnings) > 0
+    return sa.case((not_empty, 1), else_=0)
 
 
 def rebuild(conn: Connection, tenant_ids: Iterable[int] | None = None) -> None:
@@ -214,17 +230,19 @@ def rebuild(conn: Connection, tenant_ids: Iterable[int] | None = None) -> None:
             sa.func.coalesce(c.c.policy, NONE).label("policy"),
             e_day.label("e_day"),
             b_day.label("b_day"),
+            sql_warned(c.c.warnings, conn.dialect.name).label("warned"),
             (c.c.ticket_id % SHARDS).label("shard"),
             *(sa.func.coalesce(t.c[d], NONE).label(d) for d in TICKET_DIMS),
         )
         .select_from(c.join(t, t.c.id == c.c.ticket_id))
         .where(where)
-        .subquery()
+        .cte("contributions")  # one pass over clocks and tickets (materialised on PostgreSQL)
     )
     b = base.c
+    per_dim = []
     for dim in DIMS:
         shard: Any = sa.literal(0) if dim in _UNSHARDED else b.shard
-        keys = [b.tenant_id, b.metric, b.e_day, b.b_day]
+        keys = [b.tenant_id, b.metric, b.e_day, b.b_day, b.warned]
         value: Any = sa.literal("all")
         if dim != "all":
             value = b[dim]
@@ -238,11 +256,9 @@ def rebuild(conn: Connection, tenant_ids: Iterable[int] | None = None) -> None:
             b.metric,
             b.e_day,
             b.b_day,
+            b.warned,
             shard,
             sa.func.count(),
         ).group_by(*keys)
-        conn.execute(
-            sa.insert(_ROLLUPS).from_select(
-                ["tenant_id", "dim", "value", "metric", "e_day", "b_day", "shard", "n"], grouped
-            )
-        )
+        per_dim.append(grouped)
+    conn.execute(sa.insert(_ROLLUPS).from_select([*KEY_COLUMNS, "n"], sa.union_all(*per_dim)))

@@ -406,13 +406,24 @@ class ClockRollupRow(Base):
     A clock instance contributes `n = 1` to one row per grouping (`dim`: `all`, a ticket
     field or `policy`), keyed by the epoch day (UTC) it ended on (`e_day`: met or
     breached_met) and the day its stored breach instant falls on (`b_day`); `NO_DAY`
-    where it has none. Instances with neither contribute nothing. `shard` (ticket id
+    where it has none, and whether it crossed a warning threshold (`warned`, for
+    coverage). Instances with neither day contribute nothing. `shard` (ticket id
     modulo `SHARDS`; 0 per account and assignee) spreads the busiest rows so concurrent
     writers seldom wait on one; readers sum over it."""
 
     __tablename__ = "clock_rollups"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "dim", "value", "metric", "e_day", "b_day", "shard"),
+        UniqueConstraint(
+            "tenant_id",
+            "dim",
+            "value",
+            "metric",
+            "e_day",
+            "b_day",
+            "warned",
+            "shard",
+            name="uq_clock_rollups_key",
+        ),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -421,5 +432,6 @@ class ClockRollupRow(Base):
     metric: Mapped[str] = mapped_column(String(60))
     e_day: Mapped[int] = mapped_column(Integer)
     b_day: Mapped[int] = mapped_column(Integer)
+    warned: Mapped[int] = mapped_column(Integer)  # 1: it crossed a warning threshold
     shard: Mapped[int] = mapped_column(Integer)
     n: Mapped[int] = mapped_column(BigInteger)

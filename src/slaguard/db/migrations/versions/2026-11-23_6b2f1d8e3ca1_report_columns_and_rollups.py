@@ -78,6 +78,7 @@ def upgrade() -> None:
         sa.Column("metric", sa.String(length=60), nullable=False),
         sa.Column("e_day", sa.Integer(), nullable=False),
         sa.Column("b_day", sa.Integer(), nullable=False),
+        sa.Column("warned", sa.Integer(), nullable=False),
         sa.Column("shard", sa.Integer(), nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -94,8 +95,9 @@ def upgrade() -> None:
             "metric",
             "e_day",
             "b_day",
+            "warned",
             "shard",
-            name=op.f("uq_clock_rollups_tenant_id_dim_value_metric_e_day_b_day_shard"),
+            name="uq_clock_rollups_key",
         ),
     )
     rollups.rebuild(bind)
