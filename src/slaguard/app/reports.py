@@ -2,8 +2,8 @@
 
 Every figure is computed in the database, with the same results on SQLite and
 PostgreSQL: counts and sums with CASE over `clocks` (joined to `tickets` only when the
-grouping is a ticket column), no Python loops over rows. Compliance and trend count
-from the daily rollups (`app/rollups.py`); percentiles are `percentile_disc` on
+grouping is a ticket column), no Python loops over rows. Compliance, trend and
+coverage count from the daily rollups (`app/rollups.py`); percentiles are `percentile_disc` on
 PostgreSQL and window functions (ROW_NUMBER / COUNT over the group) on SQLite.
 Definitions (`docs/reports.md`):
 
@@ -34,14 +34,13 @@ from sqlalchemy import (
     case,
     func,
     literal,
-    null,
     or_,
     select,
     text,
 )
 from sqlalchemy.orm import Session
 
-from slaguard.app.rollups import Counts, window_counts
+from slaguard.app.rollups import Counts, breach_at, window_counts
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, require
 from slaguard.db.tables import (
@@ -139,33 +138,21 @@ def _needs_tickets(name: str | None) -> bool:
     return name in _TICKET_COLUMNS
 
 
-def _breach_at(now: int) -> ColumnElement[Any]:
-    """The instant an instance breached, including clocks overdue since their last write."""
-    return case(
-        (ClockRow.breached_us.is_not(None), ClockRow.breached_us),
-        (
-            and_(ClockRow.state == ClockState.RUNNING.value, ClockRow.due_us < now),
-            ClockRow.due_us,
-        ),
-        else_=null(),
-    )
-
-
 def _in(column: Any, w: Window) -> ColumnElement[bool]:
     return and_(column >= w.start_us, column < w.end_us)
 
 
 def _counted(tenant_id: int, w: Window, now: int) -> tuple[ColumnElement[bool], Any]:
-    breach_at = _breach_at(now)
+    breached_at = breach_at(now)
     ended = and_(
         ClockRow.state.in_((ClockState.MET.value, ClockState.BREACHED_MET.value)),
         _in(ClockRow.stopped_us, w),
     )
     where = and_(
         ClockRow.tenant_id == tenant_id,
-        or_(ended, _in(breach_at, w)),
+        or_(ended, _in(breached_at, w)),
     )
-    breached = and_(breach_at.is_not(None), breach_at < w.end_us)
+    breached = and_(breached_at.is_not(None), breached_at < w.end_us)
     return where, breached
 
 
@@ -501,12 +488,12 @@ def repeat_offenders(
     """Segments (by `group_by`, default `queue`) with breaches in two or more
     consecutive weeks of the window, longest run first."""
     grp = _group(group_by or "queue").label("segment")
-    breach_at = _breach_at(now)
-    week = ((breach_at - w.start_us) // _WEEK_US).label("week")
+    breached_at = breach_at(now)
+    week = ((breached_at - w.start_us) // _WEEK_US).label("week")
     weekly_q = (
         select(grp, week, func.count().label("breaches"))
         .select_from(ClockRow)
-        .where(ClockRow.tenant_id == tenant_id, _in(breach_at, w))
+        .where(ClockRow.tenant_id == tenant_id, _in(breached_at, w))
         .group_by(grp, week)
     )
     if _needs_tickets(group_by or "queue"):

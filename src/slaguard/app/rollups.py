@@ -29,7 +29,7 @@ from slaguard.db.rollups import DAY_US, ENDED_STATES, NO_DAY, sql_warned
 from slaguard.db.tables import ClockRollupRow, ClockRow, TicketRow
 from slaguard.domain.states import ClockState
 
-__all__ = ["Counts", "rebuild_rollups", "window_counts"]
+__all__ = ["Counts", "breach_at", "rebuild_rollups", "window_counts"]
 
 # (segment, metric) -> [counted, breached, warned, warned and breached] instances
 Counts = dict[tuple[str, str], list[int]]
@@ -126,7 +126,8 @@ def _add(counts: Counts, row: Any, i: int) -> None:
             got[k] += v
 
 
-def _breach_at(now: int) -> ColumnElement[Any]:
+def breach_at(now: int) -> ColumnElement[Any]:
+    """The instant an instance breached, including clocks overdue since their last write."""
     return case(
         (ClockRow.breached_us.is_not(None), ClockRow.breached_us),
         (
@@ -150,7 +151,7 @@ def _from_clocks(
     c = ClockRow
     warned = sql_warned(c.warnings, s.get_bind().dialect.name) == 1
     ended_state = c.state.in_(ENDED_STATES)
-    breach_at = _breach_at(now)
+    breached_at = breach_at(now)
     overdue = and_(c.state == ClockState.RUNNING.value, c.breached_us.is_(None), c.due_us < now)
     picks, sums = [], []
     for (a, b), d in zip(windows, days, strict=True):
@@ -161,8 +162,10 @@ def _from_clocks(
             and_(overdue, _in(c.due_us, a, b)),
         )
         picks.append(pick)
-        counted = and_(pick, or_(and_(ended_state, _in(c.stopped_us, a, b)), _in(breach_at, a, b)))
-        breached = and_(counted, breach_at.is_not(None), breach_at < b)
+        counted = and_(
+            pick, or_(and_(ended_state, _in(c.stopped_us, a, b)), _in(breached_at, a, b))
+        )
+        breached = and_(counted, breached_at.is_not(None), breached_at < b)
         sums.append(func.sum(case((counted, 1), else_=0)))
         sums.append(func.sum(case((breached, 1), else_=0)))
         sums.append(func.sum(case((and_(counted, warned), 1), else_=0)))
