@@ -76,6 +76,7 @@ from slaguard.app.reports import REPORTS, run_report
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, create_tenant, tenant_named
 from slaguard.config.files import load_mapping
+from slaguard.db import rollups
 from slaguard.db.engine import make_engine, writer
 from slaguard.db.migrate import upgrade
 from slaguard.domain.calendar import BusinessCalendar, to_us
@@ -126,7 +127,8 @@ NULL = "\\N"
 
 TABLES = {  # the columns each table is copied with (src/slaguard/db/tables.py)
     "tickets": "id tenant_id external_id source document type status priority team assignee "
-    "policy sla_state config_version created_us updated_us",
+    "queue category product channel tier account policy sla_state config_version created_us "
+    "updated_us",
     "clocks": "id tenant_id ticket_id metric cycle state policy target_us started_us due_us "
     "stopped_us breached_us elapsed_us warnings next_us",
     "events": "id tenant_id ticket_id key kind occurred_us data received_us",
@@ -555,6 +557,12 @@ class Population:
             np.array(PRIORITIES)[t.prio],
             team,
             nullable(np.array(assignee), t.unassigned),
+            np.char.add(np.char.add(team, "-"), np.array(QUEUES)[t.queue]),
+            category,
+            product,
+            np.array(CHANNELS)[t.channel],
+            np.array(TIERS)[t.tier],
+            [f"acct-{ac:04d}" for ac in t.account.tolist()],
             self.policy_names[t.policy],
             np.array(SEVERITY)[worst],
             self.version,
@@ -886,6 +894,11 @@ def load(
         f"loaded in {loaded:.0f} s: " + ", ".join(f"{t} {n:,}" for t, n in counts.items())
     )
     t0 = time.perf_counter()
+    with svc.write_engine.begin() as sa_conn:  # as `slaguard report rebuild-rollups` does
+        rollups.rebuild(sa_conn, [tenant_id])
+        n = sa_conn.exec_driver_sql("SELECT count(*) FROM clock_rollups").scalar()
+    console.print(f"daily rollups rebuilt in {time.perf_counter() - t0:.1f} s: {n:,} rows")
+    t0 = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM (ANALYZE)")
     console.print(f"VACUUM ANALYZE in {time.perf_counter() - t0:.0f} s")
@@ -921,7 +934,7 @@ def describe(url: str, console: Console) -> None:
         sizes = conn.execute(
             "SELECT relname, pg_size_pretty(pg_total_relation_size(oid)) FROM pg_class "
             "WHERE relname = ANY(%s) ORDER BY pg_total_relation_size(oid) DESC",
-            (list(TABLES),),
+            ([*TABLES, "clock_rollups"],),
         ).fetchall()
         console.print(
             f"PostgreSQL {version} ({settings}); database {size.fetchone()[0]}: "
