@@ -154,6 +154,26 @@ def strs(a: np.ndarray) -> list[str]:
     return values if a.dtype.kind == "U" else list(map(str, values))
 
 
+# The example configuration's implementation workflow names its statuses differently.
+IMPLEMENTATION_STATUS = {
+    "new": "received",
+    "open": "provisioning",
+    "pending": "pending_approval",
+    "solved": "completed",
+    "closed": "completed",
+}
+
+
+def _implementation(words: np.ndarray) -> np.ndarray:
+    """Support statuses -> the implementation workflow's statuses of the same category."""
+    return np.vectorize(IMPLEMENTATION_STATUS.__getitem__, otypes=[object])(words)
+
+
+def event_json(key: str, kind: str, when: str, extra: str) -> str:
+    """An event document (every value a plain word: no escaping needed)."""
+    return f'{{"id":"{key}","type":"{kind}","at":"{when}"' + (f",{extra}}}" if extra else "}")
+
+
 def nullable(a: np.ndarray, null: np.ndarray) -> list[str]:
     return [NULL if n else v for v, n in zip(strs(a), null.tolist(), strict=True)]
 
@@ -517,6 +537,7 @@ class Population:
             np.where(inst.stop[res] < END - 7 * DAY, "closed", "solved"),
             np.where(p.open, "pending", np.where(inst.stopped[fr], "open", "new")),
         )
+        status = np.where(t.implementation, _implementation(status), status)
         updated = np.where(inst.stopped[res], inst.stop[res], t.created)
         updated = np.maximum(updated, np.where(inst.stopped[fr], inst.stop[fr], 0))
         ptype = np.where(t.implementation, "implementation", "support")
@@ -542,7 +563,7 @@ class Population:
         docs = [  # the fields as received (every value a plain word: no escaping needed)
             f'{{"id":"T-{i}","type":"{ty}","priority":"{pr}","team":"{tm}",'
             f'"queue":"{tm}-{q}","category":"{c}","product":"{pd}","channel":"{ch}",'
-            f'"tier":"{ti}","account":"acct-{ac:04d}","region":"{rg}",'
+            f'"tier":"{ti}","account":"acct-{ac:04d}","custom_fields":{{"region":"{rg}"}},'
             f'"subject":"{c} in {pd}"' + (f',"assignee":"{a}"}}' if a != NULL else "}")
             for i, ty, pr, tm, q, c, pd, ch, ti, ac, rg, a in fields
         ]
@@ -667,28 +688,51 @@ class Population:
         nr = np.flatnonzero(inst.metric == NR)
         replied = fr[inst.stopped[fr]]
         solved = res[inst.stopped[res]]
-        parts: list[tuple[np.ndarray, np.ndarray, str, str, str]] = [
-            (np.arange(n), t.created, "created", "0", '"status":"new"'),
-            (inst.k[replied], inst.stop[replied], "agent_reply", "1", '"public":true'),
-            (inst.k[nr], inst.start[nr], "customer_reply", "2", '"public":true'),
-            (inst.k[solved], inst.stop[solved], "status", "9", '"status":"solved"'),
+
+        def status_of(word: str, idx: np.ndarray) -> list[str]:
+            words = np.where(t.implementation[idx], _implementation(np.array([word])), word)
+            return [f'"status":"{w}"' for w in words.tolist()]
+
+        def same(extra: str, idx: np.ndarray) -> list[str]:
+            return [extra] * idx.size
+
+        everyone, solved_k = np.arange(n), inst.k[solved]
+        parts: list[tuple[np.ndarray, np.ndarray, str, str, list[str]]] = [
+            (everyone, t.created, "created", "0", status_of("new", everyone)),
+            (
+                inst.k[replied],
+                inst.stop[replied],
+                "agent_reply",
+                "1",
+                same('"public":true', inst.k[replied]),
+            ),
+            (inst.k[nr], inst.start[nr], "customer_reply", "2", same("", inst.k[nr])),
+            (solved_k, inst.stop[solved], "status", "9", status_of("solved", solved_k)),
         ]
-        for idx, at, kind, suffix, extra in parts:
+        for idx, at, kind, suffix, extras in parts:
             keys = [f"T-{t.lo + i + 1}-{suffix}" for i in idx.tolist()]
             data = [
-                f'{{"id":"{key}","type":"{kind}","at":"{when}",{extra}}}'
-                for key, when in zip(keys, iso(at), strict=True)
+                event_json(key, kind, when, extra)
+                for key, when, extra in zip(keys, iso(at), extras, strict=True)
             ]
             rows.add(idx.size, self.tenant, t.ids[idx], keys, kind, at, data, at + 2_000_000)
-        status = [(i, at, "status", key, f'"status":"{st}"') for i, at, _, st, key in p.rows]
-        reply = [(i, at, "customer_reply", key, '"public":true') for i, at, key in p.replies]
+        status = [
+            (
+                i,
+                at,
+                "status",
+                key,
+                f'"status":"{IMPLEMENTATION_STATUS[st] if t.implementation[i] else st}"',
+            )
+            for i, at, _, st, key in p.rows
+        ]
+        reply = [(i, at, "customer_reply", key, "") for i, at, key in p.replies]
         for group in (status, reply):
             if not group:
                 continue
             at = np.array([g[1] for g in group], dtype=np.int64)
             data = [
-                f'{{"id":"{g[3]}","type":"{g[2]}","at":"{when}",{g[4]}}}'
-                for g, when in zip(group, iso(at), strict=True)
+                event_json(g[3], g[2], when, g[4]) for g, when in zip(group, iso(at), strict=True)
             ]
             rows.add(
                 len(group),
