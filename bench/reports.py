@@ -76,6 +76,7 @@ from slaguard.app.reports import REPORTS, run_report
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, create_tenant, tenant_named
 from slaguard.config.files import load_mapping
+from slaguard.db import rollups
 from slaguard.db.engine import make_engine, writer
 from slaguard.db.migrate import upgrade
 from slaguard.domain.calendar import BusinessCalendar, to_us
@@ -126,7 +127,8 @@ NULL = "\\N"
 
 TABLES = {  # the columns each table is copied with (src/slaguard/db/tables.py)
     "tickets": "id tenant_id external_id source document type status priority team assignee "
-    "policy sla_state config_version created_us updated_us",
+    "queue category product channel tier account policy sla_state config_version created_us "
+    "updated_us",
     "clocks": "id tenant_id ticket_id metric cycle state policy target_us started_us due_us "
     "stopped_us breached_us elapsed_us warnings next_us",
     "events": "id tenant_id ticket_id key kind occurred_us data received_us",
@@ -150,6 +152,26 @@ Column = str | np.ndarray | Sequence[str]  # a constant, an array, or strings
 def strs(a: np.ndarray) -> list[str]:
     values = a.tolist()
     return values if a.dtype.kind == "U" else list(map(str, values))
+
+
+# The example configuration's implementation workflow names its statuses differently.
+IMPLEMENTATION_STATUS = {
+    "new": "received",
+    "open": "provisioning",
+    "pending": "pending_approval",
+    "solved": "completed",
+    "closed": "completed",
+}
+
+
+def _implementation(words: np.ndarray) -> np.ndarray:
+    """Support statuses -> the implementation workflow's statuses of the same category."""
+    return np.vectorize(IMPLEMENTATION_STATUS.__getitem__, otypes=[object])(words)
+
+
+def event_json(key: str, kind: str, when: str, extra: str) -> str:
+    """An event document (every value a plain word: no escaping needed)."""
+    return f'{{"id":"{key}","type":"{kind}","at":"{when}"' + (f",{extra}}}" if extra else "}")
 
 
 def nullable(a: np.ndarray, null: np.ndarray) -> list[str]:
@@ -515,6 +537,7 @@ class Population:
             np.where(inst.stop[res] < END - 7 * DAY, "closed", "solved"),
             np.where(p.open, "pending", np.where(inst.stopped[fr], "open", "new")),
         )
+        status = np.where(t.implementation, _implementation(status), status)
         updated = np.where(inst.stopped[res], inst.stop[res], t.created)
         updated = np.maximum(updated, np.where(inst.stopped[fr], inst.stop[fr], 0))
         ptype = np.where(t.implementation, "implementation", "support")
@@ -540,7 +563,7 @@ class Population:
         docs = [  # the fields as received (every value a plain word: no escaping needed)
             f'{{"id":"T-{i}","type":"{ty}","priority":"{pr}","team":"{tm}",'
             f'"queue":"{tm}-{q}","category":"{c}","product":"{pd}","channel":"{ch}",'
-            f'"tier":"{ti}","account":"acct-{ac:04d}","region":"{rg}",'
+            f'"tier":"{ti}","account":"acct-{ac:04d}","custom_fields":{{"region":"{rg}"}},'
             f'"subject":"{c} in {pd}"' + (f',"assignee":"{a}"}}' if a != NULL else "}")
             for i, ty, pr, tm, q, c, pd, ch, ti, ac, rg, a in fields
         ]
@@ -555,6 +578,12 @@ class Population:
             np.array(PRIORITIES)[t.prio],
             team,
             nullable(np.array(assignee), t.unassigned),
+            np.char.add(np.char.add(team, "-"), np.array(QUEUES)[t.queue]),
+            category,
+            product,
+            np.array(CHANNELS)[t.channel],
+            np.array(TIERS)[t.tier],
+            [f"acct-{ac:04d}" for ac in t.account.tolist()],
             self.policy_names[t.policy],
             np.array(SEVERITY)[worst],
             self.version,
@@ -659,28 +688,51 @@ class Population:
         nr = np.flatnonzero(inst.metric == NR)
         replied = fr[inst.stopped[fr]]
         solved = res[inst.stopped[res]]
-        parts: list[tuple[np.ndarray, np.ndarray, str, str, str]] = [
-            (np.arange(n), t.created, "created", "0", '"status":"new"'),
-            (inst.k[replied], inst.stop[replied], "agent_reply", "1", '"public":true'),
-            (inst.k[nr], inst.start[nr], "customer_reply", "2", '"public":true'),
-            (inst.k[solved], inst.stop[solved], "status", "9", '"status":"solved"'),
+
+        def status_of(word: str, idx: np.ndarray) -> list[str]:
+            words = np.where(t.implementation[idx], _implementation(np.array([word])), word)
+            return [f'"status":"{w}"' for w in words.tolist()]
+
+        def same(extra: str, idx: np.ndarray) -> list[str]:
+            return [extra] * idx.size
+
+        everyone, solved_k = np.arange(n), inst.k[solved]
+        parts: list[tuple[np.ndarray, np.ndarray, str, str, list[str]]] = [
+            (everyone, t.created, "created", "0", status_of("new", everyone)),
+            (
+                inst.k[replied],
+                inst.stop[replied],
+                "agent_reply",
+                "1",
+                same('"public":true', inst.k[replied]),
+            ),
+            (inst.k[nr], inst.start[nr], "customer_reply", "2", same("", inst.k[nr])),
+            (solved_k, inst.stop[solved], "status", "9", status_of("solved", solved_k)),
         ]
-        for idx, at, kind, suffix, extra in parts:
+        for idx, at, kind, suffix, extras in parts:
             keys = [f"T-{t.lo + i + 1}-{suffix}" for i in idx.tolist()]
             data = [
-                f'{{"id":"{key}","type":"{kind}","at":"{when}",{extra}}}'
-                for key, when in zip(keys, iso(at), strict=True)
+                event_json(key, kind, when, extra)
+                for key, when, extra in zip(keys, iso(at), extras, strict=True)
             ]
             rows.add(idx.size, self.tenant, t.ids[idx], keys, kind, at, data, at + 2_000_000)
-        status = [(i, at, "status", key, f'"status":"{st}"') for i, at, _, st, key in p.rows]
-        reply = [(i, at, "customer_reply", key, '"public":true') for i, at, key in p.replies]
+        status = [
+            (
+                i,
+                at,
+                "status",
+                key,
+                f'"status":"{IMPLEMENTATION_STATUS[st] if t.implementation[i] else st}"',
+            )
+            for i, at, _, st, key in p.rows
+        ]
+        reply = [(i, at, "customer_reply", key, "") for i, at, key in p.replies]
         for group in (status, reply):
             if not group:
                 continue
             at = np.array([g[1] for g in group], dtype=np.int64)
             data = [
-                f'{{"id":"{g[3]}","type":"{g[2]}","at":"{when}",{g[4]}}}'
-                for g, when in zip(group, iso(at), strict=True)
+                event_json(g[3], g[2], when, g[4]) for g, when in zip(group, iso(at), strict=True)
             ]
             rows.add(
                 len(group),
@@ -886,6 +938,11 @@ def load(
         f"loaded in {loaded:.0f} s: " + ", ".join(f"{t} {n:,}" for t, n in counts.items())
     )
     t0 = time.perf_counter()
+    with svc.write_engine.begin() as sa_conn:  # as `slaguard report rebuild-rollups` does
+        rollups.rebuild(sa_conn, [tenant_id])
+        n = sa_conn.exec_driver_sql("SELECT count(*) FROM clock_rollups").scalar()
+    console.print(f"daily rollups rebuilt in {time.perf_counter() - t0:.1f} s: {n:,} rows")
+    t0 = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM (ANALYZE)")
     console.print(f"VACUUM ANALYZE in {time.perf_counter() - t0:.0f} s")
@@ -921,7 +978,7 @@ def describe(url: str, console: Console) -> None:
         sizes = conn.execute(
             "SELECT relname, pg_size_pretty(pg_total_relation_size(oid)) FROM pg_class "
             "WHERE relname = ANY(%s) ORDER BY pg_total_relation_size(oid) DESC",
-            (list(TABLES),),
+            ([*TABLES, "clock_rollups"],),
         ).fetchall()
         console.print(
             f"PostgreSQL {version} ({settings}); database {size.fetchone()[0]}: "

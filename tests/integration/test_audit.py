@@ -83,6 +83,40 @@ def tamper(services: Services, sql: str, **params: Any) -> None:
         conn.execute(text(sql), params)
 
 
+def test_data_is_stored_as_the_text_hashed(trail: Tenant, services: Services) -> None:
+    with services.reading() as s:
+        rows = s.execute(
+            text(
+                "SELECT tenant_id, at_us, kind, subject, actor, CAST(data AS TEXT), content_hash "
+                "FROM audit_log WHERE tenant_id = :t"
+            ),
+            {"t": trail.tenant_id},
+        ).all()
+    assert rows
+    for tenant_id, at_us, kind, subject, actor, data, stored in rows:
+        value = json.loads(data)
+        assert data == json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert audit.content_hash(tenant_id, at_us, kind, subject, actor, value) == stored
+
+
+def test_records_stored_as_other_json_text_still_verify(trail: Tenant, services: Services) -> None:
+    # as written before data was stored canonically: same value, other spacing
+    with services.reading() as s:
+        row = s.execute(
+            select(AuditRow).where(AuditRow.tenant_id == trail.tenant_id, AuditRow.seq == 2)
+        ).scalar_one()
+        value = row.data
+    spaced = json.dumps(value, indent=1)  # the same value as other JSON text
+    tamper(
+        services,
+        "UPDATE audit_log SET data = :d WHERE tenant_id = :t AND seq = 2",
+        d=spaced,
+        t=trail.tenant_id,
+    )
+    checked, broken = audit.verify(services, tenant_id=trail.tenant_id)
+    assert broken is None and checked > 2
+
+
 def test_an_altered_record_is_named(trail: Tenant, services: Services) -> None:
     tamper(
         services,

@@ -125,6 +125,12 @@ def test_a_duplicate_tenant_is_refused(acme_env: dict[str, str]) -> None:
     assert "already exists" in r.stderr
 
 
+def test_report_rebuild_rollups(acme_env: dict[str, str]) -> None:
+    assert "rebuilt" in ok(slaguard(acme_env, "report", "rebuild-rollups", "--tenant", "acme"))
+    out = ok(slaguard(acme_env, "report", "trend", "--tenant", "acme", "--format", "json"))
+    assert json.loads(out)["rows"] == []
+
+
 # -- serve and run -------------------------------------------------------------------------
 
 

@@ -17,6 +17,10 @@ record is sealed within a worker round of being written.
 `verify` walks a tenant's sealed records in `seq` order and recomputes both hashes: a
 changed record breaks its content hash, a removed one leaves a gap in `seq` (and breaks
 the next record's `prev_hash`), two swapped records break the chain at the first of them.
+`data` is stored as its canonical JSON text, so verify hashes the stored text as it is
+(read as text, never parsed): were the text changed, the hash would differ. A record
+whose text does not hash right (tampered, or written before data was stored canonically)
+is parsed and hashed again from its value before it is judged broken.
 On PostgreSQL a trigger refuses UPDATE and DELETE of sealed records (and of the content
 of unsealed ones) to the service's own database user.
 """
@@ -27,9 +31,10 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import JSON, Text, bindparam, cast, func, insert, select, text, type_coerce
 from sqlalchemy.orm import Session
 
 from slaguard.app.services import Services
@@ -49,6 +54,7 @@ __all__ = [
 ]
 
 GENESIS = "0" * 64
+_AUDIT = AuditRow.metadata.tables[AuditRow.__tablename__]
 _SEAL_LOCK_BASE = 0x5_1A_A0D1_0000
 
 
@@ -58,6 +64,19 @@ def _canonical(value: Any) -> str:
 
 def content_hash(tenant_id: int, at_us: int, kind: str, subject: str, actor: str, data: Any) -> str:
     body = _canonical([tenant_id, at_us, kind, subject, actor, data])
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+_string = encode_basestring  # JSON string literal as `_canonical` writes it (no ASCII escaping)
+
+
+def _content_hash_text(
+    tenant_id: int, at_us: int, kind: str, subject: str, actor: str, data_text: str
+) -> str:
+    """`content_hash` with `data` given as its canonical JSON text: the same string is
+    hashed (a list's canonical JSON is its items' joined by commas), without parsing or
+    serialising `data`."""
+    body = f"[{tenant_id},{at_us},{_string(kind)},{_string(subject)},{_string(actor)},{data_text}]"
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -73,29 +92,43 @@ class Entry:
     actor: str = ""
 
 
+def _data_param(dialect: str) -> Any:
+    """The canonical text bound as the JSON column's value, unchanged (the column's own
+    serialiser would re-format it)."""
+    text_param = bindparam("data", type_=Text)
+    return cast(text_param, JSON) if dialect == "postgresql" else text_param
+
+
+_INSERTS: dict[str, Any] = {}
+
+
 def record_many(s: Session, tenant_id: int, entries: Sequence[Entry], *, now: int) -> None:
     """Append records in the caller's transaction (unsealed)."""
     if not entries:
         return
     rows = []
     for e in entries:
-        data = json.loads(_canonical(e.data))  # stored exactly as it was hashed
+        body = _canonical(e.data)  # stored exactly as it is hashed
+        subject, actor = e.subject[:200], e.actor[:200]
         rows.append(
             {
                 "tenant_id": tenant_id,
                 "at_us": now,
                 "kind": e.kind,
-                "subject": e.subject[:200],
-                "actor": e.actor[:200],
-                "data": data,
-                "content_hash": content_hash(
-                    tenant_id, now, e.kind, e.subject[:200], e.actor[:200], data
-                ),
+                "subject": subject,
+                "actor": actor,
+                "data": body,
+                "content_hash": _content_hash_text(tenant_id, now, e.kind, subject, actor, body),
             }
         )
     # The table, not the mapped class: a plain executemany rather than the ORM's bulk
     # insert, which costs more than the rest of this on every event written.
-    s.execute(insert(AuditRow.metadata.tables[AuditRow.__tablename__]), rows)
+    conn = s.connection()
+    dialect = conn.dialect.name
+    stmt = _INSERTS.get(dialect)
+    if stmt is None:
+        stmt = _INSERTS[dialect] = insert(_AUDIT).values(data=_data_param(dialect))
+    conn.execute(stmt, rows)
 
 
 def record(
@@ -159,27 +192,64 @@ class Break:
     reason: str
 
 
-def verify(svc: Services, *, tenant_id: int, batch: int = 10_000) -> tuple[int, Break | None]:
+def verify(svc: Services, *, tenant_id: int, batch: int = 20_000) -> tuple[int, Break | None]:
     """Walk the tenant's sealed chain: (records checked, the first break or None)."""
     expected_seq, prev = 1, GENESIS
     checked = 0
-    for row in _sealed(svc, tenant_id, batch):
-        if row.seq != expected_seq:
-            missing = "removed" if row.seq > expected_seq else "duplicated or reordered"
-            return checked, Break(
-                expected_seq, row.id, f"record {expected_seq} is {missing} (found {row.seq})"
-            )
-        content = content_hash(tenant_id, row.at_us, row.kind, row.subject, row.actor, row.data)
-        if content != row.content_hash:
-            return checked, Break(row.seq, row.id, "its content was altered")
-        if row.prev_hash != prev:
-            return checked, Break(row.seq, row.id, "it does not follow the record before it")
-        if chain_hash(row.seq, prev, content) != row.hash:
-            return checked, Break(row.seq, row.id, "its chain hash was altered")
-        prev = row.hash
-        expected_seq += 1
-        checked += 1
+    sha256 = hashlib.sha256
+    for rows in _sealed_text(svc, tenant_id, batch):
+        for rid, seq, at_us, kind, subject, actor, data, stored, prev_hash, chained in rows:
+            if seq != expected_seq:
+                missing = "removed" if seq > expected_seq else "duplicated or reordered"
+                return checked, Break(
+                    expected_seq, rid, f"record {expected_seq} is {missing} (found {seq})"
+                )
+            content = _content_hash_text(tenant_id, at_us, kind, subject, actor, data)
+            if content != stored:
+                # the text as stored is not the canonical text hashed: judge the value
+                content = content_hash(tenant_id, at_us, kind, subject, actor, json.loads(data))
+                if content != stored:
+                    return checked, Break(seq, rid, "its content was altered")
+            if prev_hash != prev:
+                return checked, Break(seq, rid, "it does not follow the record before it")
+            if sha256(f"{seq}:{prev}:{content}".encode()).hexdigest() != chained:
+                return checked, Break(seq, rid, "its chain hash was altered")
+            prev = chained
+            expected_seq += 1
+            checked += 1
     return checked, None
+
+
+def _sealed_text(svc: Services, tenant_id: int, batch: int) -> Iterator[Sequence[Any]]:
+    """The sealed records in `seq` order, in batches of plain tuples, `data` as the stored
+    text (Core: no ORM rows, no JSON parsing)."""
+    a = _AUDIT.c
+    data = cast(a.data, Text) if not svc.is_sqlite else type_coerce(a.data, Text)
+    q = (
+        select(
+            a.id,
+            a.seq,
+            a.at_us,
+            a.kind,
+            a.subject,
+            a.actor,
+            data,
+            a.content_hash,
+            a.prev_hash,
+            a.hash,
+        )
+        .where(a.tenant_id == tenant_id, a.seq.is_not(None), a.seq > bindparam("after"))
+        .order_by(a.seq)
+        .limit(batch)
+    )
+    after = 0
+    while True:
+        with svc.reading() as s:
+            rows = s.connection().execute(q, {"after": after}).all()
+        if not rows:
+            return
+        yield rows
+        after = rows[-1][1]
 
 
 def _sealed(svc: Services, tenant_id: int, batch: int) -> Iterator[Any]:

@@ -10,15 +10,22 @@ rest is replaced. The rows compared are read from the database in the same trans
 before (an import, another process, the worker's refresh) the rows afterwards equal
 those a full rewrite would leave, in content and in log order; only row ids differ,
 and nothing reads them.
+
+The daily rollups (`db/rollups.py`) follow in the same transaction: every stored clock's
+contribution, under the ticket's columns as stored, is taken away and the new clocks'
+added under the new columns; only the rows whose count changes are written.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from slaguard.db import rollups
 from slaguard.db.tables import ClockLogRow, ClockRow, TicketRow
 from slaguard.domain.engine import Clock, Evaluation
 
@@ -42,9 +49,13 @@ _CLOCK_VALUES = (
 _LOG_VALUES = ("at_us", "metric", "cycle", "action", "detail", "cause")
 
 
-def store_clocks(s: Session, row: TicketRow, ev: Evaluation) -> None:
-    """Make the ticket's stored clocks and clock log those of `ev`."""
-    _store_clocks(s, row, ev.clocks)
+def store_clocks(
+    s: Session, row: TicketRow, ev: Evaluation, dims: Mapping[str, str | None]
+) -> None:
+    """Make the ticket's stored clocks and clock log those of `ev`, and move the clocks'
+    rollup contributions from the ticket's stored columns to `dims` (its report columns
+    as they are about to be written; `row` still holds the stored ones)."""
+    _store_clocks(s, row, ev.clocks, dims)
     _store_log(s, row, [(*entry[:4], entry[4][:300], entry[5]) for entry in ev.raw_log])
 
 
@@ -85,8 +96,11 @@ _DELETE_LOG_FROM = delete(_LOG).where(
 _INSERT_LOG = insert(_LOG)
 
 
-def _store_clocks(s: Session, row: TicketRow, clocks: tuple[Clock, ...]) -> None:
+def _store_clocks(
+    s: Session, row: TicketRow, clocks: tuple[Clock, ...], dims: Mapping[str, str | None]
+) -> None:
     found = {(r.metric, r.cycle): r for r in s.execute(_READ_CLOCKS, {"ticket_id": row.id})}
+    _move_rollups(s, row, found.values(), clocks, dims)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for c in clocks:
@@ -133,3 +147,42 @@ def _store_log(s: Session, row: TicketRow, log: list[tuple[Any, ...]]) -> None:
                 for e in log[same:]
             ],
         )
+
+
+def _move_rollups(
+    s: Session,
+    row: TicketRow,
+    stored: Any,
+    clocks: tuple[Clock, ...],
+    dims: Mapping[str, str | None],
+) -> None:
+    counts: Counter[rollups.Key] = Counter()
+    stored = list(stored)
+    before = {d: getattr(row, d) for d in rollups.TICKET_DIMS} if stored else {}
+    for r in stored:
+        rollups.add_clock(
+            counts,
+            ticket_id=row.id,
+            dims=before,
+            metric=r.metric,
+            state=r.state,
+            policy=r.policy,
+            stopped_us=r.stopped_us,
+            breached_us=r.breached_us,
+            warned=bool(r.warnings),
+            sign=-1,
+        )
+    for c in clocks:
+        rollups.add_clock(
+            counts,
+            ticket_id=row.id,
+            dims=dims,
+            metric=c.metric,
+            state=c.state.value,
+            policy=c.policy,
+            stopped_us=c.stopped_at,
+            breached_us=c.breached_at,
+            warned=bool(c.warnings),
+            sign=1,
+        )
+    rollups.apply(s.connection(), row.tenant_id, counts)

@@ -96,8 +96,6 @@ __all__ = [
     "hub_figures",
     "hub_settings",
     "lane_tickets",
-    "queue_column",
-    "tier_column",
 ]
 
 AT_RISK_LIMIT = 50
@@ -106,25 +104,6 @@ LANE_LIMIT = 100
 _RUNNING = ClockState.RUNNING.value
 _BREACHED = ClockState.BREACHED.value
 _PAUSED = ClockState.PAUSED.value
-
-
-# ---------------------------------------------------------------------------------------
-# Ticket fields read from the document until they have columns of their own: the one
-# place to switch to `TicketRow.queue` / `TicketRow.tier`.
-# ---------------------------------------------------------------------------------------
-
-
-def queue_column() -> ColumnElement[str]:
-    column: ColumnElement[str] = TicketRow.document["queue"].as_string()
-    return column
-
-
-def tier_column() -> ColumnElement[str]:
-    column: ColumnElement[str] = TicketRow.document["tier"].as_string()
-    return column
-
-
-# ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +118,7 @@ class HubFilter:
         if self.team is not None:
             out.append(TicketRow.team == self.team)
         if self.queue is not None:
-            out.append(queue_column() == self.queue)
+            out.append(TicketRow.queue == self.queue)
         return out
 
     @property
@@ -632,7 +611,7 @@ def _clock_list(tenant_id: int, f: HubFilter) -> Select[Any]:
         select(
             TicketRow.external_id,
             TicketRow.priority,
-            tier_column().label("tier"),
+            TicketRow.tier.label("tier"),
             TicketRow.assignee,
             TicketRow.team,
             ClockRow.policy,

@@ -33,6 +33,7 @@ import re
 import signal
 import time
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import AbstractContextManager, nullcontext
@@ -51,7 +52,9 @@ from slaguard.app.configs import latest_version, sla_config
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, require
 from slaguard.app.tickets import _SEVERITY, _canonical, _check_lengths, _keyed, _parse
+from slaguard.db import rollups
 from slaguard.db.engine import make_engine, writer
+from slaguard.db.rollups import REPORT_COLUMNS, TICKET_DIMS, dim_value
 from slaguard.db.tables import Base, ClockLogRow, ClockRow, EventRow, LinkRow, TicketRow
 from slaguard.domain.engine import Evaluation, evaluate_us
 from slaguard.domain.errors import ConfigError, ConflictError, LinkError, SlaError, TicketError
@@ -735,6 +738,7 @@ def _rows(
         "priority": values.get("priority"),
         "team": values.get("team"),
         "assignee": values.get("assignee"),
+        **{name: dim_value(values.get(name)) for name in REPORT_COLUMNS},
         "policy": ev.policy.name if ev.policy is not None else None,
         "sla_state": next((st.value for st in _SEVERITY if st in states), None),
         "created_us": min((e.at for e in parsed.events), default=now),
@@ -1089,6 +1093,7 @@ class _Batches:
             _copy_postgres(s, events, clocks, log)
         else:
             _insert_sqlite(s, events, clocks, log)
+        _add_rollups(s, tenant, fresh, pk_of)
         if links:
             s.execute(insert(LinkRow), links)
 
@@ -1131,6 +1136,28 @@ _SQLITE_INSERTS = tuple(
     for table, cols in _BULK
 )
 _POSTGRES_COPIES = tuple(f"COPY {table} ({', '.join(cols)}) FROM STDIN" for table, cols in _BULK)
+
+
+def _add_rollups(s: Session, tenant: int, fresh: list[_Ready], pk_of: dict[str, int]) -> None:
+    """The new tickets' clocks added to the daily rollups (`db/rollups.py`)."""
+    counts: Counter[rollups.Key] = Counter()
+    for r in fresh:
+        dims = {d: r.row.get(d) for d in TICKET_DIMS}
+        for c in r.clocks:
+            # (metric, cycle, state, policy, target, started, due, stopped, breached, ...)
+            rollups.add_clock(
+                counts,
+                ticket_id=pk_of[r.ticket],
+                dims=dims,
+                metric=c[0],
+                state=c[2],
+                policy=c[3],
+                stopped_us=c[7],
+                breached_us=c[8],
+                warned=c[10] != "[]",  # serialised already
+                sign=1,
+            )
+    rollups.apply(s.connection(), tenant, counts)
 
 
 def _insert_sqlite(

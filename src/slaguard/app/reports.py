@@ -1,8 +1,10 @@
 """Reports over the materialised clocks, aggregated in the database.
 
-Every figure is one SQL statement over `clocks` (joined to `tickets` for the grouping
-field), the same on SQLite and PostgreSQL: counts and sums with CASE, percentiles with
-window functions (ROW_NUMBER / COUNT over the group), no Python loops over rows.
+Every figure is computed in the database, with the same results on SQLite and
+PostgreSQL: counts and sums with CASE over `clocks` (joined to `tickets` only when the
+grouping is a ticket column), no Python loops over rows. Compliance, trend and
+coverage count from the daily rollups (`app/rollups.py`); percentiles are `percentile_disc` on
+PostgreSQL and window functions (ROW_NUMBER / COUNT over the group) on SQLite.
 Definitions (`docs/reports.md`):
 
 - A clock instance *counts* in a window when it ended (met, breached_met) or breached
@@ -21,7 +23,8 @@ Definitions (`docs/reports.md`):
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,15 +33,16 @@ from sqlalchemy import (
     Select,
     and_,
     case,
-    exists,
     func,
     literal,
     null,
     or_,
     select,
+    text,
 )
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session
 
+from slaguard.app.rollups import Counts, breach_at, window_counts
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, require
 from slaguard.db.tables import (
@@ -89,33 +93,51 @@ class Window:
     end_us: int  # exclusive
 
 
+_TICKET_COLUMNS: Mapping[str, Any] = {
+    "team": TicketRow.team,
+    "queue": TicketRow.queue,
+    "category": TicketRow.category,
+    "product": TicketRow.product,
+    "channel": TicketRow.channel,
+    "tier": TicketRow.tier,
+    "priority": TicketRow.priority,
+    "assignee": TicketRow.assignee,
+    "account": TicketRow.account,
+}
+
+
+# Reports sort and hash millions of clock rows on PostgreSQL: with the default work_mem
+# (4 MB) those spill to disk and take twice as long. Only for the report's transaction.
+REPORT_WORK_MEM = "64MB"
+
+
+@contextmanager
+def _reading(svc: Services) -> Iterator[Session]:
+    with svc.reading() as s:
+        if not svc.is_sqlite:
+            s.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
+        yield s
+
+
+def _check_group(name: str | None) -> None:
+    if name is not None and name not in GROUPS:
+        raise TicketError(f"unknown group {name!r} (one of {', '.join(GROUPS)})", "group_by")
+
+
 def _group(name: str | None) -> ColumnElement[Any]:
+    _check_group(name)
     if name is None:
         return literal("all")
-    if name not in GROUPS:
-        raise TicketError(f"unknown group {name!r} (one of {', '.join(GROUPS)})", "group_by")
     columns: Mapping[str, Any] = {
-        "team": TicketRow.team,
-        "priority": TicketRow.priority,
-        "assignee": TicketRow.assignee,
+        **_TICKET_COLUMNS,
         "policy": ClockRow.policy,
         "metric": ClockRow.metric,
     }
-    if name in columns:
-        return func.coalesce(columns[name], "(none)")
-    return func.coalesce(TicketRow.document[name].as_string(), "(none)")
+    return func.coalesce(columns[name], "(none)")
 
 
-def _breach_at(now: int) -> ColumnElement[Any]:
-    """The instant an instance breached, including clocks overdue since their last write."""
-    return case(
-        (ClockRow.breached_us.is_not(None), ClockRow.breached_us),
-        (
-            and_(ClockRow.state == ClockState.RUNNING.value, ClockRow.due_us < now),
-            ClockRow.due_us,
-        ),
-        else_=null(),
-    )
+def _needs_tickets(name: str | None) -> bool:
+    return name in _TICKET_COLUMNS
 
 
 def _in(column: Any, w: Window) -> ColumnElement[bool]:
@@ -123,16 +145,16 @@ def _in(column: Any, w: Window) -> ColumnElement[bool]:
 
 
 def _counted(tenant_id: int, w: Window, now: int) -> tuple[ColumnElement[bool], Any]:
-    breach_at = _breach_at(now)
+    breached_at = breach_at(now)
     ended = and_(
         ClockRow.state.in_((ClockState.MET.value, ClockState.BREACHED_MET.value)),
         _in(ClockRow.stopped_us, w),
     )
     where = and_(
         ClockRow.tenant_id == tenant_id,
-        or_(ended, _in(breach_at, w)),
+        or_(ended, _in(breached_at, w)),
     )
-    breached = and_(breach_at.is_not(None), breach_at < w.end_us)
+    breached = and_(breached_at.is_not(None), breached_at < w.end_us)
     return where, breached
 
 
@@ -144,28 +166,32 @@ def _iso(us: int) -> str:
     return from_us(us).isoformat()
 
 
+def _counts(
+    svc: Services, tenant_id: int, windows: Sequence[Window], group_by: str | None, now: int
+) -> list[Counts]:
+    grp = _group(group_by)
+    with _reading(svc) as s:
+        return window_counts(
+            s,
+            tenant_id=tenant_id,
+            windows=[(w.start_us, w.end_us) for w in windows],
+            segment=grp,
+            dim=group_by or "all",
+            join_tickets=_needs_tickets(group_by),
+            now=now,
+        )
+
+
 def compliance(
     svc: Services, tenant_id: int, w: Window, group_by: str | None, now: int
 ) -> list[dict[str, Any]]:
-    grp = _group(group_by).label("segment")
-    where, breached = _counted(tenant_id, w, now)
-    q = (
-        select(
-            grp,
-            ClockRow.metric,
-            func.count().label("counted"),
-            func.sum(case((breached, 1), else_=0)).label("breached"),
-        )
-        .join(TicketRow, TicketRow.id == ClockRow.ticket_id)
-        .where(where)
-        .group_by(grp, ClockRow.metric)
-        .order_by(grp, ClockRow.metric)
-    )
-    with svc.reading() as s:
-        rows = s.execute(q).all()
+    return _compliance_rows(_counts(svc, tenant_id, [w], group_by, now)[0])
+
+
+def _compliance_rows(counts: Counts) -> list[dict[str, Any]]:
     out = []
-    for segment, metric, counted, breached_n in rows:
-        met = counted - (breached_n or 0)
+    for (segment, metric), (counted, breached_n, *_) in sorted(counts.items()):
+        met = counted - breached_n
         rate = _rate(met, counted)
         status = "ok"
         action = ""
@@ -178,7 +204,7 @@ def compliance(
                 "metric": metric,
                 "counted": counted,
                 "met": met,
-                "breached": breached_n or 0,
+                "breached": breached_n,
                 "compliance_rate": rate,
                 "breach_rate": _rate(breached_n, counted),
                 "alert": status,
@@ -211,13 +237,23 @@ def _percentiles(base: Select[Any], value: Any, grp: Any) -> Select[Any]:
     )
 
 
+# percentile_disc(p) takes the value at rank ceil(p * n), computed in floating point:
+# 0.9 * n can land just above an integer (0.9 * 70 = 63.000000000000007) and take the
+# next rank. Just under 0.9 gives ceil(9n / 10) exactly for any n below 10^8.
+_P50, _P90 = 0.5, 0.9 - 1e-9
+
+
+def _percentile(p: float, value: Any) -> Any:
+    return func.percentile_disc(p).within_group(value)
+
+
 def response_times(
     svc: Services, tenant_id: int, w: Window, group_by: str | None, now: int
 ) -> list[dict[str, Any]]:
     grp = _group(group_by).label("segment")
     base = (
         select(grp, ClockRow.metric)
-        .join(TicketRow, TicketRow.id == ClockRow.ticket_id)
+        .select_from(ClockRow)
         .where(
             ClockRow.tenant_id == tenant_id,
             ClockRow.metric.in_(("first_response", "resolution")),
@@ -225,28 +261,78 @@ def response_times(
             _in(ClockRow.stopped_us, w),
         )
     )
-    business = _percentiles(base, ClockRow.elapsed_us, grp)
-    calendar = _percentiles(base, ClockRow.stopped_us - ClockRow.started_us, grp)
-    with svc.reading() as s:
-        b_rows = s.execute(business).all()
-        c_rows = {(r.segment, r.metric): r for r in s.execute(calendar)}
-    out = []
-    for r in b_rows:
-        cal = c_rows[(r.segment, r.metric)]
-        out.append(
-            {
-                "segment": r.segment,
-                "metric": r.metric,
-                "count": r.n,
-                "business_median_s": _seconds(r.median),
-                "business_p90_s": _seconds(r.p90),
-                "business_mean_s": _seconds(r.mean),
-                "calendar_median_s": _seconds(cal.median),
-                "calendar_p90_s": _seconds(cal.p90),
-                "calendar_mean_s": _seconds(cal.mean),
-            }
+    if _needs_tickets(group_by):
+        base = base.join(TicketRow, TicketRow.id == ClockRow.ticket_id)
+    business_v = ClockRow.elapsed_us
+    calendar_v = ClockRow.stopped_us - ClockRow.started_us
+    with _reading(svc) as s:
+        if not svc.is_sqlite:
+            # one pass: ordered-set aggregates sort each group once per value
+            q = (
+                base.with_only_columns(
+                    grp,
+                    ClockRow.metric,
+                    func.count().label("n"),
+                    func.avg(business_v).label("b_mean"),
+                    _percentile(_P50, business_v).label("b_median"),
+                    _percentile(_P90, business_v).label("b_p90"),
+                    func.avg(calendar_v).label("c_mean"),
+                    _percentile(_P50, calendar_v).label("c_median"),
+                    _percentile(_P90, calendar_v).label("c_p90"),
+                )
+                .group_by(grp, ClockRow.metric)
+                .order_by(grp, ClockRow.metric)
+            )
+            rows = [
+                (
+                    r.segment,
+                    r.metric,
+                    r.n,
+                    r.b_median,
+                    r.b_p90,
+                    r.b_mean,
+                    r.c_median,
+                    r.c_p90,
+                    r.c_mean,
+                )
+                for r in s.execute(q)
+            ]
+        else:
+            business = _percentiles(base, business_v, grp)
+            calendar = _percentiles(base, calendar_v, grp)
+            c_rows = {(r.segment, r.metric): r for r in s.execute(calendar)}
+            rows = []
+            for r in s.execute(business):
+                cal = c_rows[(r.segment, r.metric)]
+                rows.append(
+                    (
+                        r.segment,
+                        r.metric,
+                        r.n,
+                        r.median,
+                        r.p90,
+                        r.mean,
+                        cal.median,
+                        cal.p90,
+                        cal.mean,
+                    )
+                )
+    return [
+        {
+            "segment": segment,
+            "metric": metric,
+            "count": n,
+            "business_median_s": _seconds(b_median),
+            "business_p90_s": _seconds(b_p90),
+            "business_mean_s": _seconds(b_mean),
+            "calendar_median_s": _seconds(c_median),
+            "calendar_p90_s": _seconds(c_p90),
+            "calendar_mean_s": _seconds(c_mean),
+        }
+        for segment, metric, n, b_median, b_p90, b_mean, c_median, c_p90, c_mean in sorted(
+            rows, key=lambda r: (r[0], r[1])
         )
-    return out
+    ]
 
 
 def _seconds(us: Any) -> float | None:
@@ -256,66 +342,70 @@ def _seconds(us: Any) -> float | None:
 def coverage(
     svc: Services, tenant_id: int, w: Window, group_by: str | None, now: int
 ) -> list[dict[str, Any]]:
+    """Counted, breached and warned instances from the daily rollups (as compliance);
+    the escalated ones from the few instances an escalation level fired for."""
+    counts = _counts(svc, tenant_id, [w], group_by, now)[0]
     grp = _group(group_by).label("segment")
-    where, breached = _counted(tenant_id, w, now)
-    warned = func.json_array_length(ClockRow.warnings) > 0
-    escalated = exists().where(
-        EscalationRow.ticket_id == ClockRow.ticket_id,
-        EscalationRow.metric == ClockRow.metric,
-        EscalationRow.cycle == ClockRow.cycle,
+    where, _ = _counted(tenant_id, w, now)
+    fired = (
+        select(EscalationRow.ticket_id, EscalationRow.metric, EscalationRow.cycle)
+        .where(EscalationRow.tenant_id == tenant_id)
+        .distinct()
+        .subquery()
     )
-    one = 1
     q = (
-        select(
-            grp,
-            ClockRow.metric,
-            func.count().label("counted"),
-            func.sum(case((breached, one), else_=0)).label("breached"),
-            func.sum(case((and_(breached, warned), one), else_=0)).label("warned_breached"),
-            func.sum(case((warned, one), else_=0)).label("warned"),
-            func.sum(case((and_(warned, ~breached), one), else_=0)).label("saved"),
-            func.sum(case((escalated, one), else_=0)).label("escalated"),
+        select(grp, ClockRow.metric, func.count().label("escalated"))
+        .select_from(fired)
+        .join(
+            ClockRow,
+            and_(
+                ClockRow.ticket_id == fired.c.ticket_id,
+                ClockRow.metric == fired.c.metric,
+                ClockRow.cycle == fired.c.cycle,
+            ),
         )
-        .join(TicketRow, TicketRow.id == ClockRow.ticket_id)
         .where(where)
         .group_by(grp, ClockRow.metric)
-        .order_by(grp, ClockRow.metric)
     )
-    with svc.reading() as s:
-        rows = s.execute(q).all()
-    return [
-        {
-            "segment": r.segment,
-            "metric": r.metric,
-            "counted": r.counted,
-            "breached": r.breached or 0,
-            "at_risk_coverage": _rate(r.warned_breached, r.breached),
-            "warned": r.warned or 0,
-            "save_rate": _rate(r.saved, r.warned),
-            "escalated": r.escalated or 0,
-            "escalation_rate": _rate(r.escalated, r.counted),
-        }
-        for r in rows
-    ]
+    if _needs_tickets(group_by):
+        q = q.join(TicketRow, TicketRow.id == ClockRow.ticket_id)
+    with _reading(svc) as s:
+        escalated = {(r.segment, r.metric): int(r.escalated) for r in s.execute(q)}
+    out = []
+    for key, (counted, breached_n, warned, warned_breached) in sorted(counts.items()):
+        n_escalated = escalated.get(key, 0)
+        out.append(
+            {
+                "segment": key[0],
+                "metric": key[1],
+                "counted": counted,
+                "breached": breached_n,
+                "at_risk_coverage": _rate(warned_breached, breached_n),
+                "warned": warned,
+                "save_rate": _rate(warned - warned_breached, warned),
+                "escalated": n_escalated,
+                "escalation_rate": _rate(n_escalated, counted),
+            }
+        )
+    return out
 
 
 def trend(
     svc: Services, tenant_id: int, w: Window, group_by: str | None, now: int
 ) -> list[dict[str, Any]]:
     """Breach volume and rate in the last week and quarter of the window, against the
-    week and quarter before."""
+    week and quarter before (counted from the daily rollups)."""
+    periods = [("week", _WEEK_US), ("quarter", _QUARTER_US)]
+    windows = []
+    for _, span in periods:
+        windows.append(Window(w.end_us - span, w.end_us))
+        windows.append(Window(w.end_us - 2 * span, w.end_us - span))
+    counts = _counts(svc, tenant_id, windows, group_by, now)
     out = []
-    for label, span in (("week", _WEEK_US), ("quarter", _QUARTER_US)):
-        current = Window(w.end_us - span, w.end_us)
-        previous = Window(w.end_us - 2 * span, w.end_us - span)
-        now_rows = {
-            (r["segment"], r["metric"]): r
-            for r in compliance(svc, tenant_id, current, group_by, now)
-        }
-        before = {
-            (r["segment"], r["metric"]): r
-            for r in compliance(svc, tenant_id, previous, group_by, now)
-        }
+    for i, (label, _) in enumerate(periods):
+        current = windows[2 * i]
+        now_rows = {(r["segment"], r["metric"]): r for r in _compliance_rows(counts[2 * i])}
+        before = {(r["segment"], r["metric"]): r for r in _compliance_rows(counts[2 * i + 1])}
         for key in sorted(set(now_rows) | set(before)):
             a, b = now_rows.get(key), before.get(key)
             out.append(
@@ -353,8 +443,13 @@ def breach_reasons(
             func.sum(case((confirmed, 0), else_=1)).label("suggested_only"),
         )
         .select_from(BreachRow)
-        .join(TicketRow, TicketRow.id == BreachRow.ticket_id)
-        .outerjoin(
+        .where(BreachRow.tenant_id == tenant_id, _in(BreachRow.breached_us, w))
+        .group_by(grp, reason)
+    )
+    if _needs_tickets(group_by):
+        q = q.join(TicketRow, TicketRow.id == BreachRow.ticket_id)
+    if group_by == "policy":  # the breached instance's policy (one clock at most)
+        q = q.outerjoin(
             ClockRow,
             and_(
                 ClockRow.ticket_id == BreachRow.ticket_id,
@@ -362,10 +457,7 @@ def breach_reasons(
                 ClockRow.cycle == BreachRow.cycle,
             ),
         )
-        .where(BreachRow.tenant_id == tenant_id, _in(BreachRow.breached_us, w))
-        .group_by(grp, reason)
-    )
-    with svc.reading() as s:
+    with _reading(svc) as s:
         rows = s.execute(q).all()
     segments: dict[str, list[Any]] = {}
     for r in rows:
@@ -398,18 +490,19 @@ def repeat_offenders(
     """Segments (by `group_by`, default `queue`) with breaches in two or more
     consecutive weeks of the window, longest run first."""
     grp = _group(group_by or "queue").label("segment")
-    breach_at = _breach_at(now)
-    week = ((breach_at - w.start_us) // _WEEK_US).label("week")
-    weekly = (
+    breached_at = breach_at(now)
+    week = ((breached_at - w.start_us) // _WEEK_US).label("week")
+    weekly_q = (
         select(grp, week, func.count().label("breaches"))
-        .join(TicketRow, TicketRow.id == ClockRow.ticket_id)
-        .where(ClockRow.tenant_id == tenant_id, _in(breach_at, w))
+        .select_from(ClockRow)
+        .where(ClockRow.tenant_id == tenant_id, _in(breached_at, w))
         .group_by(grp, week)
-        .subquery()
     )
-    q = select(weekly).order_by(weekly.c.segment, weekly.c.week)
-    with svc.reading() as s:
-        rows = s.execute(q).all()
+    if _needs_tickets(group_by or "queue"):
+        weekly_q = weekly_q.join(TicketRow, TicketRow.id == ClockRow.ticket_id)
+    weekly = weekly_q.subquery()
+    with _reading(svc) as s:
+        rows = sorted(s.execute(select(weekly)).all(), key=lambda r: (r.segment, r.week))
     # runs of consecutive weeks per segment (a handful of aggregate rows, not tickets)
     out: list[dict[str, Any]] = []
     run: list[Any] = []
@@ -445,61 +538,75 @@ def pause_abuse(
     """Tickets whose resolution clock stayed paused although the customer had replied
     (for longer than an hour after the reply), and tickets paused repeatedly (three
     times or more) in the window, with the time they kept the clock stopped."""
-    pause = aliased(ClockLogRow)
-    resume = aliased(ClockLogRow)
-    resumed_at = (
-        select(func.min(resume.at_us))
-        .where(
-            resume.ticket_id == pause.ticket_id,
-            resume.metric == pause.metric,
-            resume.cycle == pause.cycle,
-            resume.action == "resume",
-            resume.at_us > pause.at_us,
-        )
-        .scalar_subquery()
+    log = ClockLogRow
+    # Each pause's resume: the first resume of the same clock cycle strictly after it,
+    # from one ordered pass over the cycle's pauses and resumes (a window function)
+    # rather than a lookup per pause.
+    next_resume = func.min(case((log.action == "resume", log.at_us))).over(
+        partition_by=(log.ticket_id, log.metric, log.cycle),
+        order_by=log.at_us,
+        range_=(1, None),
     )
-    until = func.coalesce(resumed_at, now)
+    steps = (
+        select(
+            log.ticket_id.label("ticket_id"),
+            log.action.label("action"),
+            log.at_us.label("at_us"),
+            next_resume.label("resumed"),
+        )
+        .where(
+            log.tenant_id == tenant_id,
+            log.metric == "resolution",
+            log.action.in_(("pause", "resume")),
+            log.at_us >= w.start_us,  # a resume before the window follows no pause in it
+        )
+        .subquery()
+    )
     pauses = (
         select(
-            pause.ticket_id.label("ticket_id"),
-            pause.at_us.label("start"),
-            until.label("end"),
+            steps.c.ticket_id,
+            steps.c.at_us.label("start"),
+            func.coalesce(steps.c.resumed, now).label("end"),
         )
-        .where(
-            pause.tenant_id == tenant_id,
-            pause.metric == "resolution",
-            pause.action == "pause",
-            _in(pause.at_us, w),
-        )
+        .where(steps.c.action == "pause", steps.c.at_us < w.end_us)
         .subquery()
     )
     replied = (
         select(
-            TicketRow.external_id,
+            pauses.c.ticket_id,
             func.min(EventRow.occurred_us).label("reply"),
             pauses.c.end,
         )
         .join(EventRow, EventRow.ticket_id == pauses.c.ticket_id)
-        .join(TicketRow, TicketRow.id == pauses.c.ticket_id)
         .where(
             EventRow.kind == "customer_reply",
             EventRow.occurred_us > pauses.c.start,
             EventRow.occurred_us < pauses.c.end,
         )
-        .group_by(TicketRow.external_id, pauses.c.start, pauses.c.end)
+        .group_by(pauses.c.ticket_id, pauses.c.start, pauses.c.end)
     ).subquery()
-    abused = select(replied).where(replied.c.end - replied.c.reply > PAUSE_GRACE_US)
-    repeated = (
+    abused = (
+        select(TicketRow.external_id, replied.c.reply, replied.c.end)
+        .join(TicketRow, TicketRow.id == replied.c.ticket_id)
+        .where(replied.c.end - replied.c.reply > PAUSE_GRACE_US)
+        .order_by(replied.c.reply, TicketRow.external_id)
+    )
+    per_ticket = (
         select(
-            TicketRow.external_id,
+            pauses.c.ticket_id,
             func.count().label("pauses"),
             func.sum(pauses.c.end - pauses.c.start).label("stopped"),
         )
-        .join(TicketRow, TicketRow.id == pauses.c.ticket_id)
-        .group_by(TicketRow.external_id)
+        .group_by(pauses.c.ticket_id)
         .having(func.count() >= REPEATED_PAUSES)
+        .subquery()
     )
-    with svc.reading() as s:
+    repeated = (
+        select(TicketRow.external_id, per_ticket.c.pauses, per_ticket.c.stopped)
+        .join(TicketRow, TicketRow.id == per_ticket.c.ticket_id)
+        .order_by(TicketRow.external_id)
+    )
+    with _reading(svc) as s:
         out = [
             {
                 "ticket": r.external_id,
@@ -508,8 +615,9 @@ def pause_abuse(
                 "pauses": 1,
                 "kept_stopped_s": _seconds(r.end - r.reply),
             }
-            for r in s.execute(abused.order_by(replied.c.reply))
+            for r in s.execute(abused)
         ]
+        repeats = sorted(s.execute(repeated).all(), key=lambda r: r.external_id)
         out.extend(
             {
                 "ticket": r.external_id,
@@ -518,7 +626,7 @@ def pause_abuse(
                 "pauses": r.pauses,
                 "kept_stopped_s": _seconds(r.stopped),
             }
-            for r in s.execute(repeated.order_by(TicketRow.external_id))
+            for r in repeats
         )
     return out
 
@@ -578,7 +686,7 @@ def compliance_over_time(
         raise TicketError("periods need two or more increasing edges", "from")
     now = svc.clock()
     w = Window(edges[0], edges[-1])
-    breach_at = _breach_at(now)
+    breached_at = breach_at(now)
     widths = {b - a for a, b in itertools.pairwise(edges)}
 
     def period(at: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -591,15 +699,15 @@ def compliance_over_time(
         ClockRow.state.in_((ClockState.MET.value, ClockState.BREACHED_MET.value)),
         _in(ClockRow.stopped_us, w),
     )
-    breached_in = _in(breach_at, w)
+    breached_in = _in(breached_at, w)
     # each instance once: the period it ended in (if it did in the window; breached if it
     # breached before that) and the period it breached in (if it did in the window)
     one = (
         select(
             ClockRow.metric.label("metric"),
             case((ended, period(ClockRow.stopped_us.expression)), else_=null()).label("ended"),
-            case((breached_in, period(breach_at)), else_=null()).label("breached"),
-            case((breach_at.is_not(None), 1), else_=0).label("late"),
+            case((breached_in, period(breached_at)), else_=null()).label("breached"),
+            case((breached_at.is_not(None), 1), else_=0).label("late"),
         )
         .where(ClockRow.tenant_id == principal.tenant_id, or_(ended, breached_in))
         .subquery()

@@ -37,6 +37,7 @@ from slaguard.app.configs import latest_version, sla_config
 from slaguard.app.services import Services, on_commit
 from slaguard.app.tenants import Principal, Role, require
 from slaguard.app.timers import plan_timers
+from slaguard.db.rollups import REPORT_COLUMNS, TICKET_DIMS, dim_value
 from slaguard.db.tables import ClockRow, EventRow, LinkRow, TicketRow
 from slaguard.domain.calendar import from_us, to_us
 from slaguard.domain.engine import Evaluation, evaluate_us
@@ -102,6 +103,7 @@ _UPDATE_TICKET = (
                 "priority",
                 "team",
                 "assignee",
+                *REPORT_COLUMNS,
                 "policy",
                 "sla_state",
                 "updated_us",
@@ -512,20 +514,21 @@ def _recompute(
     ev = evaluate_us(ticket, config, now)
     plan_timers(s, row, ev, ticket, config, now)
     note_breaches(s, row, ticket, ev, config, now)
-    store_clocks(s, row, ev)
     fields = ev.fields
     _check_lengths(fields)
     states = {c.state for c in ev.clocks}
-    columns = {
+    columns: dict[str, Any] = {
         "type": ev.type,
         "status": ev.status,
         "priority": fields.get("priority"),
         "team": fields.get("team"),
         "assignee": fields.get("assignee"),
+        **{name: dim_value(fields.get(name)) for name in REPORT_COLUMNS},
         "policy": ev.policy.name if ev.policy is not None else None,
         "sla_state": next((st.value for st in _SEVERITY if st in states), None),
         "updated_us": row.updated_us if updated_us is None else updated_us,
     }
+    store_clocks(s, row, ev, {d: columns[d] for d in TICKET_DIMS})
     # One Core UPDATE: the ORM's flush of a changed row costs several times as much on
     # this path. The row object is given the values as already stored, so it shows them
     # and the flush has nothing more to write.

@@ -1,4 +1,5 @@
-"""`slaguard report NAME --tenant T --from --to --group-by --format table|json|csv`."""
+"""`slaguard report NAME --tenant T --from --to --group-by --format table|json|csv`, and
+`slaguard report rebuild-rollups --tenant T` (recompute the tenant's daily rollups)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,17 @@ from slaguard.cli.admin_cmd import TenantOpt, open_services
 
 __all__ = ["report"]
 
+REBUILD = "rebuild-rollups"
+
 
 def report(
-    name: Annotated[str, typer.Argument(help="compliance, response-times, coverage or trend")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="compliance, response-times, coverage, trend, breach-reasons, pause-abuse, "
+            "repeat-offenders; or rebuild-rollups"
+        ),
+    ],
     tenant: TenantOpt,
     from_: Annotated[
         str | None, typer.Option("--from", help="ISO-8601 start (default: 30 days before --to)")
@@ -37,6 +46,14 @@ def report(
     from slaguard.app.tenants import Principal, Role
     from slaguard.domain.errors import TicketError
 
+    if name == REBUILD:
+        from slaguard.app.rollups import rebuild_rollups
+
+        with open_services() as svc:
+            tenant_id = tenants.tenant_named(svc, tenant)
+            rebuild_rollups(svc, principal=Principal(tenant_id, tenant, Role.ADMIN))
+        typer.echo(f"rebuilt the daily rollups of {tenant}")
+        return
     if fmt not in ("table", "json", "csv"):
         raise TicketError(f"unknown format {fmt!r} (table, json or csv)", "--format")
     with open_services() as svc:

@@ -32,6 +32,7 @@ __all__ = [
     "Base",
     "BreachRow",
     "ClockLogRow",
+    "ClockRollupRow",
     "ClockRow",
     "ConfigVersionRow",
     "EscalationRow",
@@ -114,6 +115,13 @@ class TicketRow(Base):
     priority: Mapped[str | None] = mapped_column(String(4))
     team: Mapped[str | None] = mapped_column(String(200))
     assignee: Mapped[str | None] = mapped_column(String(200))
+    # Report groupings, as the ticket's current fields hold them (`app/ticket_dims.py`).
+    queue: Mapped[str | None] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(200))
+    product: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str | None] = mapped_column(String(200))
+    tier: Mapped[str | None] = mapped_column(String(200))
+    account: Mapped[str | None] = mapped_column(String(200))
     policy: Mapped[str | None] = mapped_column(String(200))
     sla_state: Mapped[str | None] = mapped_column(String(20))  # the worst clock state
     config_version: Mapped[int] = mapped_column(Integer)
@@ -189,6 +197,7 @@ class ClockLogRow(Base):
             postgresql_where=text("action = 'reopen'"),
             sqlite_where=text("action = 'reopen'"),
         ),
+        Index("ix_clock_log_tenant_action", "tenant_id", "metric", "action", "at_us"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -344,6 +353,14 @@ class AuditRow(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "seq"),
         Index("ix_audit_log_unsealed", "tenant_id", "seq", "id"),
+        # the sealer's `DISTINCT tenant_id WHERE seq IS NULL`: only the unsealed few
+        Index(
+            "ix_audit_log_pending",
+            "tenant_id",
+            "id",
+            postgresql_where=text("seq IS NULL"),
+            sqlite_where=text("seq IS NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -423,3 +440,41 @@ class WebSessionRow(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_us: Mapped[int] = mapped_column(BigInteger)
     expires_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class ClockRollupRow(Base):
+    """How many clock instances stopped and breached on each day, per report grouping:
+    what trend and compliance read instead of scanning clocks (`app/rollups.py`).
+
+    A clock instance contributes `n = 1` to one row per grouping (`dim`: `all`, a ticket
+    field or `policy`), keyed by the epoch day (UTC) it ended on (`e_day`: met or
+    breached_met) and the day its stored breach instant falls on (`b_day`); `NO_DAY`
+    where it has none, and whether it crossed a warning threshold (`warned`, for
+    coverage). Instances with neither day contribute nothing. `shard` (ticket id
+    modulo `SHARDS`; 0 per account and assignee) spreads the busiest rows so concurrent
+    writers seldom wait on one; readers sum over it."""
+
+    __tablename__ = "clock_rollups"
+    __table_args__ = (
+        UniqueConstraint(
+            "tenant_id",
+            "dim",
+            "value",
+            "metric",
+            "e_day",
+            "b_day",
+            "warned",
+            "shard",
+            name="uq_clock_rollups_key",
+        ),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    dim: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(200))
+    metric: Mapped[str] = mapped_column(String(60))
+    e_day: Mapped[int] = mapped_column(Integer)
+    b_day: Mapped[int] = mapped_column(Integer)
+    warned: Mapped[int] = mapped_column(Integer)  # 1: it crossed a warning threshold
+    shard: Mapped[int] = mapped_column(Integer)
+    n: Mapped[int] = mapped_column(BigInteger)
