@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from slaguard.app.configs import latest_version, sla_config
 from slaguard.app.services import Services
+from slaguard.db.statements import insert_new
 from slaguard.db.tables import OutboxRow, TenantRow
 from slaguard.domain.calendar import from_us
 from slaguard.domain.errors import NotFoundError, TicketError
@@ -45,12 +46,14 @@ __all__ = [
     "list_outbox",
     "next_due",
     "retry",
+    "write_rows",
 ]
 
 PENDING, HELD, SENT, DEAD, DIGESTED = "pending", "held", "sent", "dead", "digested"
 STATES = (PENDING, HELD, SENT, DEAD, DIGESTED)
 _NAMESPACE = uuid.UUID("6f1c9b52-8e0a-4d5e-9b1e-3f6c2a7d4e10")
 _jitter = random.SystemRandom()
+_OUTBOX = OutboxRow.metadata.tables[OutboxRow.__tablename__]
 
 
 def delivery_id_for(cause: str, recipient: Recipient) -> str:
@@ -73,9 +76,12 @@ def enqueue(
     cause: str,
     config: EscalationConfig,
     now: int,
+    sink: list[dict[str, Any]] | None = None,
 ) -> list[str]:
     """Write one outbox row per recipient (in the caller's transaction); their delivery
-    ids. A recipient already notified for this cause is not notified twice."""
+    ids. A recipient already notified for this cause is not notified twice. With a
+    `sink`, the rows are added to it instead, for the caller to write many at once
+    (`write_rows`)."""
     kind = str(payload.get("kind"))
     priority = payload.get("priority")
     rows: list[dict[str, Any]] = []
@@ -126,19 +132,18 @@ def enqueue(
             }
         )
         ids.append(delivery_id)
-    if not rows:
-        return []
-    known = set(
-        s.scalars(
-            select(OutboxRow.delivery_id).where(
-                OutboxRow.delivery_id.in_([r["delivery_id"] for r in rows])
-            )
-        )
-    )
-    fresh = [r for r in rows if r["delivery_id"] not in known]
-    if fresh:
-        s.add_all(OutboxRow(**r) for r in fresh)
+    if sink is not None:
+        sink.extend(rows)
+    else:
+        write_rows(s, rows)
     return ids
+
+
+def write_rows(s: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert outbox rows (from `enqueue`'s sink) in one statement; a delivery id already
+    stored is skipped: its notification exists."""
+    if rows:
+        s.execute(insert_new(s.get_bind().dialect.name, _OUTBOX, key=["delivery_id"]), rows)
 
 
 # ---------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from slaguard.app import audit, backlog, escalations, outbox, refresh
+from slaguard.app import audit, backlog, firing, outbox, refresh
 from slaguard.app.outbox import Claimed, Outcome
 from slaguard.app.services import Services
 from slaguard.notify import Deliverer, DeliveryFailed
@@ -115,7 +115,7 @@ class Worker:
         svc, opts = self.svc, self.options
         stats = RoundStats()
         stats.tickets = await asyncio.to_thread(
-            escalations.fire_due, svc, now=svc.clock(), limit=opts.batch
+            firing.fire_due, svc, now=svc.clock(), limit=opts.batch
         )
         stats.tickets += await asyncio.to_thread(
             refresh.refresh_due, svc, now=svc.clock(), limit=opts.batch
@@ -208,7 +208,7 @@ class Worker:
 def _next_due(svc: Services) -> int | None:
     instants = [
         t
-        for t in (escalations.next_due(svc), outbox.next_due(svc), refresh.next_due(svc))
+        for t in (firing.next_due(svc), outbox.next_due(svc), refresh.next_due(svc))
         if t is not None
     ]
     return min(instants, default=None)
