@@ -1,17 +1,23 @@
-"""The worker loop: fire what is due, deliver what is claimed, sleep until the next timer.
+"""The worker: fire what is due, deliver what is claimed, sleep until the next timer.
 
-Each round: (1) fire due timers, ticket by ticket, and bring the stored clocks of
-tickets whose clocks changed by time alone up to date (`app/refresh.py`), and seal
-new audit records into their chains (`app/audit.py`), and sample team backlogs
-hourly (`app/backlog.py`); (2) claim due
-outbox rows and send them concurrently; (3) record the outcomes. When nothing is due
-it sleeps until the earliest timer or delivery, at most `poll_seconds`, and on
-PostgreSQL a NOTIFY from a write that planned a timer soon wakes it at once. Database
-work runs in threads (the use cases are synchronous); sending is asyncio.
+Two loops run side by side, so that deliveries never wait behind a batch of firing:
+- firing: fire due timers (`app/firing.py`, up to `batch` tickets a transaction), bring
+  the stored clocks of tickets whose clocks changed by time alone up to date
+  (`app/refresh.py`), seal new audit records into their chains (`app/audit.py`), and
+  sample team backlogs hourly (`app/backlog.py`); again at once while there was work,
+  else asleep until the earliest timer or clock refresh;
+- delivering: claim due outbox rows (up to `concurrency`), send them concurrently,
+  record the outcomes; again at once while there was work, else asleep until the
+  earliest delivery, or until the firing loop has committed a batch.
+A loop sleeps at most `poll_seconds`; on PostgreSQL a NOTIFY from a write that planned
+a timer soon wakes both at once. A loop that finds work due that it cannot take (other
+workers hold it, about to commit) pauses briefly instead of spinning. Database work
+runs in threads (the use cases are synchronous); sending is asyncio. `run_once` runs
+the two in turn until nothing is left (the `automations run` endpoint and tests).
 
 Several workers may run against one PostgreSQL database: timers are taken per ticket
-and deliveries per row with SKIP LOCKED, so none is processed twice at once; on SQLite
-run one worker.
+and deliveries per row with SKIP LOCKED, so none is processed twice at once, and each
+worker takes the next ones nobody holds; on SQLite run one worker.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ __all__ = ["RoundStats", "Worker", "WorkerOptions"]
 log = structlog.get_logger("slaguard.worker")
 
 Send = Callable[[Claimed], Awaitable[None]]
+# The pause of a loop that found work due but took none (other workers hold it).
+_HELD_ELSEWHERE_S = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +84,15 @@ class Worker:
     deliverer: Deliverer
     options: WorkerOptions = field(default_factory=WorkerOptions)
     database_url: str | None = None  # PostgreSQL: LISTEN for wake-ups
-    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)  # a timer planned soon
+    _outbox: asyncio.Event = field(default_factory=asyncio.Event)  # deliveries written
 
     async def run_once(self) -> RoundStats:
         """Everything due now, fired and delivered (as far as one attempt each goes)."""
         total = RoundStats()
         while True:
-            stats = await self._round()
+            stats = RoundStats(tickets=await self._fire_round())
+            stats.sent, stats.failed = await self._deliver_round()
             total.tickets += stats.tickets
             total.sent += stats.sent
             total.failed += stats.failed
@@ -95,15 +105,7 @@ class Worker:
             listener = asyncio.create_task(self._listen(stop))
         log.info("worker_started", concurrency=self.options.concurrency)
         try:
-            while not stop.is_set():
-                try:
-                    stats = await self._round()
-                except Exception:
-                    log.exception("worker_round_failed")
-                    stats = RoundStats()
-                if stats.busy:
-                    continue
-                await self._sleep(stop)
+            await asyncio.gather(self._fire_loop(stop), self._deliver_loop(stop))
         finally:
             if listener is not None:
                 listener.cancel()
@@ -111,17 +113,45 @@ class Worker:
                     await listener
             log.info("worker_stopped")
 
-    async def _round(self) -> RoundStats:
+    async def _fire_loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                taken = await self._fire_round()
+            except Exception:
+                log.exception("worker_round_failed")
+                taken = 0
+            if taken:
+                self._outbox.set()  # committed: there may be deliveries to claim
+                continue
+            await self._sleep(stop, self._wake, _next_timer)
+
+    async def _deliver_loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                sent, failed = await self._deliver_round()
+            except Exception:
+                log.exception("delivery_round_failed")
+                sent = failed = 0
+            if sent or failed:
+                continue
+            await self._sleep(stop, self._outbox, outbox.next_due)
+
+    async def _fire_round(self) -> int:
+        """Fire due timers and refresh clocks (one batch each), seal new audit records,
+        sample backlogs when an hour has passed; how many tickets were taken."""
         svc, opts = self.svc, self.options
-        stats = RoundStats()
-        stats.tickets = await asyncio.to_thread(
-            firing.fire_due, svc, now=svc.clock(), limit=opts.batch
-        )
-        stats.tickets += await asyncio.to_thread(
+        taken = await asyncio.to_thread(firing.fire_due, svc, now=svc.clock(), limit=opts.batch)
+        taken += await asyncio.to_thread(
             refresh.refresh_due, svc, now=svc.clock(), limit=opts.batch
         )
         await asyncio.to_thread(audit.seal, svc)
         await asyncio.to_thread(backlog.sample_if_due, svc, now=svc.clock())
+        return taken
+
+    async def _deliver_round(self) -> tuple[int, int]:
+        """Claim due deliveries, send them concurrently, record the outcomes; how many
+        were sent and how many failed."""
+        svc, opts = self.svc, self.options
         claimed = await asyncio.to_thread(
             outbox.claim,
             svc,
@@ -130,7 +160,7 @@ class Worker:
             lease_us=round(opts.lease_seconds * 1_000_000),
         )
         if not claimed:
-            return stats
+            return 0, 0
         svc.checkpoint("claimed")
         outcomes = await asyncio.gather(*(self._send(c) for c in claimed))
         svc.checkpoint("sent")
@@ -143,9 +173,8 @@ class Worker:
             base_s=opts.backoff_seconds,
             cap_s=opts.backoff_max_seconds,
         )
-        stats.sent = sum(o.ok for o in outcomes)
-        stats.failed = len(outcomes) - stats.sent
-        return stats
+        sent = sum(o.ok for o in outcomes)
+        return sent, len(outcomes) - sent
 
     async def _send(self, c: Claimed) -> Outcome:
         try:
@@ -170,16 +199,23 @@ class Worker:
         log.info("delivered", delivery=c.delivery_id, kind=c.payload.get("kind"))
         return Outcome(c.row_id, True)
 
-    async def _sleep(self, stop: asyncio.Event) -> None:
+    async def _sleep(
+        self,
+        stop: asyncio.Event,
+        wake: asyncio.Event,
+        next_due: Callable[[Services], int | None],
+    ) -> None:
+        """Until the next due instant (at most `poll_seconds`), `wake` or `stop`. When
+        something is due already, yet the round took nothing (other workers hold it),
+        a short pause rather than none: they are about to commit it."""
         svc = self.svc
-        due = await asyncio.to_thread(_next_due, svc)
+        due = await asyncio.to_thread(next_due, svc)
         wait = self.options.poll_seconds
         if due is not None:
-            wait = min(wait, max(0.0, (due - svc.clock()) / 1_000_000))
-        if wait <= 0:
-            return
-        self._wake.clear()
-        waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(self._wake.wait())]
+            ahead = (due - svc.clock()) / 1_000_000
+            wait = min(wait, ahead if ahead > 0 else _HELD_ELSEWHERE_S)
+        wake.clear()
+        waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(wake.wait())]
         _, pending = await asyncio.wait(waiters, timeout=wait, return_when="FIRST_COMPLETED")
         for t in pending:
             t.cancel()
@@ -200,15 +236,13 @@ class Worker:
                     await conn.execute(f"LISTEN {WAKE_CHANNEL}")
                     async for _ in conn.notifies():
                         self._wake.set()
+                        self._outbox.set()  # the write may have enqueued notifications
             except (psycopg.Error, OSError) as exc:
                 log.warning("listen_failed", error=str(exc))
                 await asyncio.sleep(self.options.poll_seconds)
 
 
-def _next_due(svc: Services) -> int | None:
-    instants = [
-        t
-        for t in (firing.next_due(svc), outbox.next_due(svc), refresh.next_due(svc))
-        if t is not None
-    ]
+def _next_timer(svc: Services) -> int | None:
+    """The earliest due timer or clock refresh."""
+    instants = [t for t in (firing.next_due(svc), refresh.next_due(svc)) if t is not None]
     return min(instants, default=None)
