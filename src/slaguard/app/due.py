@@ -22,13 +22,29 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from slaguard.app.services import Services
-from slaguard.db.tables import TicketRow
+from slaguard.db.tables import ClockRow, TicketRow, TimerRow
 
-__all__ = ["RETRY_BROKEN_US", "lock_due", "process_due"]
+__all__ = ["RETRY_BROKEN_US", "lock_due", "next_due", "process_due"]
 
 log = structlog.get_logger("slaguard.worker")
 
 RETRY_BROKEN_US = 60_000_000  # a ticket that failed is tried again after this
+
+
+def next_due(svc: Services) -> int | None:
+    """The earliest instant a timer fires or a stored clock needs refreshing (None:
+    neither), in one statement."""
+    timer = select(TimerRow.fire_us).order_by(TimerRow.fire_us).limit(1).scalar_subquery()
+    clock = (
+        select(ClockRow.next_us)
+        .where(ClockRow.next_us.is_not(None))
+        .order_by(ClockRow.next_us)
+        .limit(1)
+        .scalar_subquery()
+    )
+    with svc.reading() as s:
+        found = s.execute(select(timer, clock)).one()
+    return min((t for t in found if t is not None), default=None)
 
 
 def lock_due(

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -319,6 +320,13 @@ class AuditRow(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "seq"),
         Index("ix_audit_log_unsealed", "tenant_id", "seq", "id"),
+        # which tenants have records to seal, without reading the sealed ones
+        Index(
+            "ix_audit_log_unsealed_tenant",
+            "tenant_id",
+            postgresql_where=text("seq IS NULL"),
+            sqlite_where=text("seq IS NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))

@@ -3,9 +3,10 @@
 Two loops run side by side, so that deliveries never wait behind a batch of firing:
 - firing: fire due timers (`app/firing.py`, up to `batch` tickets a transaction), bring
   the stored clocks of tickets whose clocks changed by time alone up to date
-  (`app/refresh.py`), seal new audit records into their chains (`app/audit.py`), and
-  sample team backlogs hourly (`app/backlog.py`); again at once while there was work,
-  else asleep until the earliest timer or clock refresh;
+  (`app/refresh.py`), seal new audit records into their chains (`app/audit.py`, at
+  most once a second) and sample team backlogs hourly (`app/backlog.py`, asking at
+  most once a minute); again at once while there was work, else asleep until the
+  earliest timer or clock refresh;
 - delivering: claim due outbox rows (up to `concurrency`), send them concurrently,
   record the outcomes; again at once while there was work, else asleep until the
   earliest delivery, or until the firing loop has committed a batch.
@@ -24,12 +25,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import structlog
 
-from slaguard.app import audit, backlog, firing, outbox, refresh
+from slaguard.app import audit, backlog, due, firing, outbox, refresh
 from slaguard.app.outbox import Claimed, Outcome
 from slaguard.app.services import Services
 from slaguard.notify import Deliverer, DeliveryFailed
@@ -42,6 +45,11 @@ log = structlog.get_logger("slaguard.worker")
 Send = Callable[[Claimed], Awaitable[None]]
 # The pause of a loop that found work due but took none (other workers hold it).
 _HELD_ELSEWHERE_S = 0.05
+# While firing, new audit records are sealed at most this often (a few thousand at a time
+# in a burst rather than a few hundred after every batch), and whether the hourly backlog
+# sample is due is asked at most this often.
+_SEAL_EVERY_S = 1.0
+_SAMPLE_EVERY_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,19 +122,25 @@ class Worker:
             log.info("worker_stopped")
 
     async def _fire_loop(self, stop: asyncio.Event) -> None:
+        sealed = sampled = -math.inf  # monotonic instants of the last seal and sample
         while not stop.is_set():
+            now = time.monotonic()
+            seal, sample = now - sealed >= _SEAL_EVERY_S, now - sampled >= _SAMPLE_EVERY_S
+            self._wake.clear()
             try:
-                taken = await self._fire_round()
+                taken = await self._fire_round(seal=seal, sample=sample)
             except Exception:
                 log.exception("worker_round_failed")
                 taken = 0
+            sealed, sampled = (now if seal else sealed), (now if sample else sampled)
             if taken:
                 self._outbox.set()  # committed: there may be deliveries to claim
                 continue
-            await self._sleep(stop, self._wake, _next_timer)
+            await self._sleep(stop, self._wake, due.next_due)
 
     async def _deliver_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            self._outbox.clear()
             try:
                 sent, failed = await self._deliver_round()
             except Exception:
@@ -136,7 +150,7 @@ class Worker:
                 continue
             await self._sleep(stop, self._outbox, outbox.next_due)
 
-    async def _fire_round(self) -> int:
+    async def _fire_round(self, *, seal: bool = True, sample: bool = True) -> int:
         """Fire due timers and refresh clocks (one batch each), seal new audit records,
         sample backlogs when an hour has passed; how many tickets were taken."""
         svc, opts = self.svc, self.options
@@ -144,8 +158,10 @@ class Worker:
         taken += await asyncio.to_thread(
             refresh.refresh_due, svc, now=svc.clock(), limit=opts.batch
         )
-        await asyncio.to_thread(audit.seal, svc)
-        await asyncio.to_thread(backlog.sample_if_due, svc, now=svc.clock())
+        if seal:
+            await asyncio.to_thread(audit.seal, svc)
+        if sample:
+            await asyncio.to_thread(backlog.sample_if_due, svc, now=svc.clock())
         return taken
 
     async def _deliver_round(self) -> tuple[int, int]:
@@ -207,14 +223,14 @@ class Worker:
     ) -> None:
         """Until the next due instant (at most `poll_seconds`), `wake` or `stop`. When
         something is due already, yet the round took nothing (other workers hold it),
-        a short pause rather than none: they are about to commit it."""
+        a short pause rather than none: they are about to commit it. The loops clear
+        `wake` before each round, so a wake-up during the round is not lost."""
         svc = self.svc
         due = await asyncio.to_thread(next_due, svc)
         wait = self.options.poll_seconds
         if due is not None:
             ahead = (due - svc.clock()) / 1_000_000
             wait = min(wait, ahead if ahead > 0 else _HELD_ELSEWHERE_S)
-        wake.clear()
         waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(wake.wait())]
         _, pending = await asyncio.wait(waiters, timeout=wait, return_when="FIRST_COMPLETED")
         for t in pending:
@@ -240,9 +256,3 @@ class Worker:
             except (psycopg.Error, OSError) as exc:
                 log.warning("listen_failed", error=str(exc))
                 await asyncio.sleep(self.options.poll_seconds)
-
-
-def _next_timer(svc: Services) -> int | None:
-    """The earliest due timer or clock refresh."""
-    instants = [t for t in (firing.next_due(svc), refresh.next_due(svc)) if t is not None]
-    return min(instants, default=None)
