@@ -9,13 +9,15 @@ from slaguard.app.services import Services
 from slaguard.worker.runner import _HELD_ELSEWHERE_S, Worker
 
 
-def slept(services: Services, due_in_s: float | None, poll: float = 0.5) -> float:
+def slept(
+    services: Services, due_in_s: float | None, poll: float = 0.5, *, took: bool = False
+) -> float:
     async def sleep() -> float:
         worker = Worker(services, deliverer=None)  # type: ignore[arg-type]
         worker.options = type(worker.options)(poll_seconds=poll)
         due = None if due_in_s is None else services.clock() + round(due_in_s * 1e6)
         start = time.monotonic()
-        await worker._sleep(asyncio.Event(), asyncio.Event(), lambda _svc: due)
+        await worker._sleep(asyncio.Event(), asyncio.Event(), lambda _svc: due, took=took)
         return time.monotonic() - start
 
     return asyncio.run(sleep())
@@ -25,6 +27,10 @@ def test_work_due_but_held_by_another_worker_is_a_short_pause_not_a_spin(
     services: Services,
 ) -> None:
     assert _HELD_ELSEWHERE_S * 0.8 <= slept(services, -5.0) < 0.4
+
+
+def test_more_due_after_a_round_that_took_work_is_taken_at_once(services: Services) -> None:
+    assert slept(services, -0.01, took=True) < _HELD_ELSEWHERE_S * 0.8
 
 
 def test_nothing_due_sleeps_until_the_poll(services: Services) -> None:

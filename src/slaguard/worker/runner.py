@@ -99,7 +99,7 @@ class Worker:
         """Everything due now, fired and delivered (as far as one attempt each goes)."""
         total = RoundStats()
         while True:
-            stats = RoundStats(tickets=await self._fire_round())
+            stats = RoundStats(tickets=(await self._fire_round())[0])
             stats.sent, stats.failed = await self._deliver_round()
             total.tickets += stats.tickets
             total.sent += stats.sent
@@ -128,15 +128,15 @@ class Worker:
             seal, sample = now - sealed >= _SEAL_EVERY_S, now - sampled >= _SAMPLE_EVERY_S
             self._wake.clear()
             try:
-                taken = await self._fire_round(seal=seal, sample=sample)
+                taken, full = await self._fire_round(seal=seal, sample=sample)
             except Exception:
                 log.exception("worker_round_failed")
-                taken = 0
+                taken, full = 0, False
             sealed, sampled = (now if seal else sealed), (now if sample else sampled)
             if taken:
                 self._outbox.set()  # committed: there may be deliveries to claim
-                continue
-            await self._sleep(stop, self._wake, due.next_due)
+            if not full:
+                await self._sleep(stop, self._wake, due.next_due, took=bool(taken))
 
     async def _deliver_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -146,23 +146,23 @@ class Worker:
             except Exception:
                 log.exception("delivery_round_failed")
                 sent = failed = 0
-            if sent or failed:
-                continue
-            await self._sleep(stop, self._outbox, outbox.next_due)
+            if sent + failed < self.options.concurrency:
+                await self._sleep(stop, self._outbox, outbox.next_due, took=bool(sent + failed))
 
-    async def _fire_round(self, *, seal: bool = True, sample: bool = True) -> int:
+    async def _fire_round(self, *, seal: bool = True, sample: bool = True) -> tuple[int, bool]:
         """Fire due timers and refresh clocks (one batch each), seal new audit records,
-        sample backlogs when an hour has passed; how many tickets were taken."""
+        sample backlogs when an hour has passed; how many tickets were taken, and whether
+        a batch was full (more may be due)."""
         svc, opts = self.svc, self.options
-        taken = await asyncio.to_thread(firing.fire_due, svc, now=svc.clock(), limit=opts.batch)
-        taken += await asyncio.to_thread(
+        fired = await asyncio.to_thread(firing.fire_due, svc, now=svc.clock(), limit=opts.batch)
+        refreshed = await asyncio.to_thread(
             refresh.refresh_due, svc, now=svc.clock(), limit=opts.batch
         )
         if seal:
             await asyncio.to_thread(audit.seal, svc)
         if sample:
             await asyncio.to_thread(backlog.sample_if_due, svc, now=svc.clock())
-        return taken
+        return fired + refreshed, opts.batch in (fired, refreshed)
 
     async def _deliver_round(self) -> tuple[int, int]:
         """Claim due deliveries, send them concurrently, record the outcomes; how many
@@ -220,16 +220,21 @@ class Worker:
         stop: asyncio.Event,
         wake: asyncio.Event,
         next_due: Callable[[Services], int | None],
+        *,
+        took: bool = False,
     ) -> None:
-        """Until the next due instant (at most `poll_seconds`), `wake` or `stop`. When
-        something is due already, yet the round took nothing (other workers hold it),
-        a short pause rather than none: they are about to commit it. The loops clear
-        `wake` before each round, so a wake-up during the round is not lost."""
+        """Until the next due instant (at most `poll_seconds`), `wake` or `stop`; the
+        loops clear `wake` before each round, so a wake-up during the round is not lost.
+        When something is due already: no sleep after a round that `took` work (more
+        fell due meanwhile), else a short pause rather than a spin (other workers hold
+        it, about to commit)."""
         svc = self.svc
         due = await asyncio.to_thread(next_due, svc)
         wait = self.options.poll_seconds
         if due is not None:
             ahead = (due - svc.clock()) / 1_000_000
+            if ahead <= 0 and took:
+                return
             wait = min(wait, ahead if ahead > 0 else _HELD_ELSEWHERE_S)
         waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(wake.wait())]
         _, pending = await asyncio.wait(waiters, timeout=wait, return_when="FIRST_COMPLETED")
