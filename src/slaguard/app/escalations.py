@@ -4,7 +4,7 @@ reading them. Firing is `app/firing.py`."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +17,14 @@ from slaguard.app.tokens import sign, verify
 from slaguard.db.tables import EscalationRow, TicketRow, TimerRow
 from slaguard.domain.errors import NotFoundError
 
-__all__ = ["ack_by_token", "ack_url", "acknowledge", "escalation_view", "list_escalations"]
+__all__ = [
+    "Fired",
+    "ack_by_token",
+    "ack_url",
+    "acknowledge",
+    "escalation_view",
+    "list_escalations",
+]
 
 _ACK = "ack"
 _ACK_VALID_US = 30 * 86_400_000_000
@@ -101,7 +108,25 @@ def ack_by_token(svc: Services, token: str) -> dict[str, Any]:
         return escalation_view(esc, external or "")
 
 
-def escalation_view(row: EscalationRow, ticket: str) -> dict[str, Any]:
+class Fired(Protocol):
+    """What `escalation_view` reads: a stored escalation, or one about to be stored."""
+
+    id: int
+    ladder: str
+    level: int
+    when: str
+    kind: str
+    metric: str
+    cycle: int
+    fired_us: int
+    due_us: int | None
+    repeats: int
+    acked_us: int | None
+    acked_by: str | None
+    note: str
+
+
+def escalation_view(row: Fired, ticket: str) -> dict[str, Any]:
     return {
         "id": row.id,
         "ticket": ticket,

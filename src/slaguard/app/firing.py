@@ -29,6 +29,7 @@ ticket by ticket, each in a savepoint, so the one at fault is found and put off.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import defaultdict
 from collections.abc import Iterable
@@ -69,7 +70,6 @@ _LIVE = frozenset({ClockState.RUNNING, ClockState.BREACHED})
 _ESCALATIONS = EscalationRow.metadata.tables[EscalationRow.__tablename__]
 _EVENTS = EventRow.metadata.tables[EventRow.__tablename__]
 _TIMERS = TimerRow.metadata.tables[TimerRow.__tablename__]
-_ESCALATION_COLUMNS = tuple(c.key for c in _ESCALATIONS.columns)
 _SET_REPEATS = (
     update(_ESCALATIONS)
     .where(_ESCALATIONS.c.id == bindparam("escalation"))
@@ -161,11 +161,37 @@ class _Ids:
         return self._free.pop()
 
 
+@dataclass(slots=True)
+class _Escalation:
+    """A fired level, to be written as a row of `escalations` (a plain object: an ORM
+    one costs more to build than everything else a level needs)."""
+
+    id: int
+    tenant_id: int
+    ticket_id: int
+    ladder: str
+    level: int
+    metric: str
+    cycle: int
+    kind: str
+    when: str
+    planned_us: int
+    fired_us: int
+    due_us: int | None
+    repeats: int = 0
+    acked_us: int | None = None
+    acked_by: str | None = None
+    note: str = ""
+
+
+_ESCALATION_FIELDS = tuple(f.name for f in dataclasses.fields(_Escalation))
+
+
 @dataclass
 class _Writes:
     """What firing produced, written together (`write`)."""
 
-    escalations: list[EscalationRow] = field(default_factory=list)  # not in the session
+    escalations: list[_Escalation] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)
     audit: list[tuple[int, audit.Entry]] = field(default_factory=list)
     repeats: list[dict[str, int]] = field(default_factory=list)
@@ -187,7 +213,7 @@ class _Writes:
         if self.escalations:
             s.execute(
                 insert(_ESCALATIONS),
-                [{k: getattr(e, k) for k in _ESCALATION_COLUMNS} for e in self.escalations],
+                [{k: getattr(e, k) for k in _ESCALATION_FIELDS} for e in self.escalations],
             )
         outbox.write_rows(s, self.outbox)
         by_tenant: dict[int, list[audit.Entry]] = defaultdict(list)
@@ -433,7 +459,7 @@ def _level(p: _Pass, ladder_name: str, index: int, metric: str, cycle: int) -> N
         return
     fired.add((ladder.name, level.index, metric, cycle))
     row = p.row
-    esc = EscalationRow(
+    esc = _Escalation(
         id=p.batch.ids.take(p.batch.level_timers),
         tenant_id=row.tenant_id,
         ticket_id=row.id,
@@ -446,10 +472,6 @@ def _level(p: _Pass, ladder_name: str, index: int, metric: str, cycle: int) -> N
         planned_us=at,
         fired_us=p.now,
         due_us=clock.due_at,
-        repeats=0,
-        acked_us=None,
-        acked_by=None,
-        note="",
     )
     done = run_actions(
         p.batch.s,
@@ -484,7 +506,7 @@ def _level(p: _Pass, ladder_name: str, index: int, metric: str, cycle: int) -> N
     )
 
 
-def _payload(p: _Pass, esc: EscalationRow, clock: Clock) -> dict[str, Any]:
+def _payload(p: _Pass, esc: EscalationRow | _Escalation, clock: Clock) -> dict[str, Any]:
     return notification(
         kind=esc.kind,
         tenant=p.batch.tenants.get(p.row.tenant_id, ""),
