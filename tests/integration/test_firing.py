@@ -14,7 +14,7 @@ import pytest
 from apihelpers import FakeClock, Tenant
 from sqlalchemy import func, select
 
-from slaguard.app import configs, firing
+from slaguard.app import configs, firing, outbox
 from slaguard.app.due import RETRY_BROKEN_US, lock_due
 from slaguard.app.services import Services
 from slaguard.config.files import parse_text
@@ -194,3 +194,18 @@ def test_two_workers_take_different_tickets_and_fire_each_level_once(
     found = fired(services)
     assert len(found) == 30 and set(found.values()) == {1}
     assert count(services, OutboxRow) == 30
+
+
+def test_the_notifications_fired_can_be_claimed_by_their_delivery_ids(
+    services: Services, tenant: Tenant, clock: FakeClock
+) -> None:
+    create(tenant, clock, 5)
+    clock.advance(timedelta(seconds=11))
+    fresh: list[str] = []
+    assert firing.fire_due(services, now=clock(), limit=10, fresh=fresh) == 5
+    assert len(fresh) == 5
+    claimed = outbox.claim(services, now=clock(), limit=64, lease_us=10**6, among=fresh[:2])
+    assert sorted(c.delivery_id for c in claimed) == sorted(fresh[:2])
+    rest = outbox.claim(services, now=clock(), limit=64, lease_us=10**6)
+    assert sorted(c.delivery_id for c in rest) == sorted(fresh[2:])
+    assert outbox.claim(services, now=clock(), limit=64, lease_us=10**6, among=fresh) == []

@@ -83,16 +83,19 @@ def next_due(svc: Services) -> int | None:
         return s.scalar(select(TimerRow.fire_us).order_by(TimerRow.fire_us).limit(1))
 
 
-def fire_due(svc: Services, *, now: int, limit: int = 200) -> int:
-    """Process the due timers of up to `limit` tickets; how many tickets were taken."""
+def fire_due(svc: Services, *, now: int, limit: int = 200, fresh: list[str] | None = None) -> int:
+    """Process the due timers of up to `limit` tickets; how many tickets were taken.
+    `fresh` receives the delivery ids of the notifications written that are due now
+    (for `outbox.claim(among=...)`; should the transaction fail, some name nothing)."""
+    fresh = [] if fresh is None else fresh
     try:
-        return _fire(svc, now, limit, one_by_one=False)
+        return _fire(svc, now, limit, fresh, one_by_one=False)
     except Exception:
         log.exception("timer_batch_failed", tickets=limit)
-        return _fire(svc, now, limit, one_by_one=True)
+        return _fire(svc, now, limit, fresh, one_by_one=True)
 
 
-def _fire(svc: Services, now: int, limit: int, *, one_by_one: bool) -> int:
+def _fire(svc: Services, now: int, limit: int, fresh: list[str], *, one_by_one: bool) -> int:
     with svc.writing() as s:
         rows = lock_due(
             s,
@@ -104,7 +107,7 @@ def _fire(svc: Services, now: int, limit: int, *, one_by_one: bool) -> int:
         )
         if not rows:
             return 0
-        batch = _Batch.load(s, svc, rows, now)
+        batch = _Batch.load(s, svc, rows, now, fresh)
         writes = _Writes()
         failed: list[int] = []
         for row in rows:
@@ -112,7 +115,7 @@ def _fire(svc: Services, now: int, limit: int, *, one_by_one: bool) -> int:
             ok = _fire_alone(batch, row) if alone else _fire_in_batch(batch, row, writes)
             if not ok:
                 failed.append(row.id)
-        writes.write(s, now)
+        writes.write(s, now, fresh)
         if failed:
             s.execute(
                 update(TimerRow)
@@ -209,7 +212,13 @@ class _Writes:
         self.done_timers += other.done_timers
         self.plans.update(other.plans)
 
-    def write(self, s: Session, now: int) -> None:
+    def write(self, s: Session, now: int, fresh: list[str]) -> None:
+        """Write it all; the delivery ids of notifications due now go to `fresh`."""
+        fresh.extend(
+            r["delivery_id"]
+            for r in self.outbox
+            if r["state"] == outbox.PENDING and r["next_us"] <= now
+        )
         if self.escalations:
             s.execute(
                 insert(_ESCALATIONS),
@@ -245,10 +254,13 @@ class _Batch:
     latest: dict[int, int]
     ids: _Ids
     level_timers: int
+    fresh: list[str]
     _idle_runs: dict[tuple[int, str], set[str]] | None = None
 
     @classmethod
-    def load(cls, s: Session, svc: Services, rows: list[TicketRow], now: int) -> _Batch:
+    def load(
+        cls, s: Session, svc: Services, rows: list[TicketRow], now: int, fresh: list[str]
+    ) -> _Batch:
         ids = [r.id for r in rows]
         due: dict[int, list[_Due]] = {k: [] for k in ids}
         for t in s.execute(
@@ -310,6 +322,7 @@ class _Batch:
             latest,
             _Ids(s, svc.is_sqlite),
             level_timers,
+            fresh,
         )
 
     def current_escalation(self, tenant_id: int, fallback: SlaConfig) -> EscalationConfig:
@@ -374,7 +387,7 @@ def _fire_in_batch(batch: _Batch, row: TicketRow, writes: _Writes) -> bool:
             writes.merge(p.w)
             return True
         with batch.s.begin_nested():
-            p.w.write(batch.s, batch.now)
+            p.w.write(batch.s, batch.now, batch.fresh)
             tickets.append(batch.s, batch.svc, row, p.w.events, now=batch.now)
     except Exception:
         log.exception("timer_failed", ticket=row.external_id, tenant=row.tenant_id)
@@ -388,7 +401,7 @@ def _fire_alone(batch: _Batch, row: TicketRow) -> bool:
     try:
         with s.begin_nested():
             p = _run(batch, row)
-            p.w.write(s, batch.now)
+            p.w.write(s, batch.now, batch.fresh)
             if p.w.events:
                 tickets.append(s, batch.svc, row, p.w.events, now=batch.now)
             else:

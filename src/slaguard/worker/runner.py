@@ -24,6 +24,7 @@ worker takes the next ones nobody holds; on SQLite run one worker.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import math
 import time
@@ -98,6 +99,8 @@ class Worker:
     database_url: str | None = None  # PostgreSQL: LISTEN for wake-ups
     _wake: asyncio.Event = field(default_factory=asyncio.Event)  # a timer planned soon
     _outbox: asyncio.Event = field(default_factory=asyncio.Event)  # deliveries written
+    # Delivery ids this worker just fired, due now: claimed by id, ahead of a search.
+    _fresh: collections.deque[str] = field(default_factory=collections.deque)
 
     async def run_once(self) -> RoundStats:
         """Everything due now, fired and delivered (as far as one attempt each goes)."""
@@ -160,7 +163,11 @@ class Worker:
         sample backlogs when an hour has passed; how many tickets were taken, and whether
         a batch was full (more may be due)."""
         svc, opts = self.svc, self.options
-        fired = await asyncio.to_thread(firing.fire_due, svc, now=svc.clock(), limit=opts.batch)
+        fresh: list[str] = []
+        fired = await asyncio.to_thread(
+            firing.fire_due, svc, now=svc.clock(), limit=opts.batch, fresh=fresh
+        )
+        self._fresh.extend(fresh)
         refreshed = await asyncio.to_thread(
             refresh.refresh_due, svc, now=svc.clock(), limit=opts.batch
         )
@@ -174,13 +181,22 @@ class Worker:
         """Claim due deliveries, send them concurrently, record the outcomes; how many
         were sent and how many failed."""
         svc, opts = self.svc, self.options
-        claimed = await asyncio.to_thread(
-            outbox.claim,
-            svc,
-            now=svc.clock(),
-            limit=opts.concurrency,
-            lease_us=round(opts.lease_seconds * 1_000_000),
-        )
+        lease_us = round(opts.lease_seconds * 1_000_000)
+        claimed: list[Claimed] = []
+        while self._fresh and not claimed:  # what this worker just fired, by id
+            among = [self._fresh.popleft() for _ in range(min(opts.concurrency, len(self._fresh)))]
+            claimed = await asyncio.to_thread(
+                outbox.claim,
+                svc,
+                now=svc.clock(),
+                limit=opts.concurrency,
+                lease_us=lease_us,
+                among=among,
+            )
+        if not claimed:  # anything else due: retries, other workers' leftovers, digests
+            claimed = await asyncio.to_thread(
+                outbox.claim, svc, now=svc.clock(), limit=opts.concurrency, lease_us=lease_us
+            )
         if not claimed:
             return 0, 0
         svc.checkpoint("claimed")
