@@ -112,8 +112,8 @@ COLUMNS = {
     )
 }
 ACTOR = "admin of bench"  # who create_ticket records as having created a ticket
-# Every ticket has a team. (Without any open ticket with a team, the worker's hourly
-# backlog sample records nothing, so it scans all tickets again in every round.)
+# Every ticket has a team, as in most help desks (the worker's hourly backlog sample
+# counts open tickets by team).
 TEAM = "tier1"
 
 

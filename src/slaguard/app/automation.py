@@ -97,10 +97,12 @@ def run_actions(
     now: int,
     escalation_id: int | None = None,
     notify_only: bool = False,
+    sink: list[dict[str, Any]] | None = None,
 ) -> Done:
     """Build the events of the actions other than notify, then enqueue the notifications
     to recipients as those actions leave the ticket (`reassign` to tier2, then notify
-    `team_lead`: tier2's lead)."""
+    `team_lead`: tier2's lead). With a `sink`, outbox rows are added to it, not written
+    (`outbox.enqueue`)."""
     docs: list[dict[str, Any]] = []
     notes: list[str] = []
     after = dict(fields)
@@ -129,6 +131,7 @@ def run_actions(
         cause=cause,
         config=esc,
         now=now,
+        sink=sink,
     )
     notes = [f"notify: {name!r} names nobody for this ticket" for name in missing] + notes
     return Done(docs, notes, deliveries, after)

@@ -1,5 +1,11 @@
 """Team backlogs: sampled hourly by the worker, compared at a breach with their normal
-level (the 90th percentile of the last 30 days' samples) to suggest `backlog`."""
+level (the 90th percentile of the last 30 days' samples) to suggest `backlog`.
+
+When the last sample was taken is kept in the `instance` table (`backlog_sampled_us`),
+not read from the samples: an hour without any open ticket in a team stores no sample,
+and must not make every worker round count the open tickets again. Taking a sample
+locks that row, so of several workers one samples each hour.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,8 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from slaguard.app.services import Services
-from slaguard.db.tables import BacklogSampleRow, TicketRow
+from slaguard.db.statements import insert_new
+from slaguard.db.tables import BacklogSampleRow, InstanceRow, TicketRow
 from slaguard.domain.states import ClockState
 
 __all__ = ["OPEN_STATES", "level", "sample_if_due"]
@@ -17,6 +24,8 @@ WINDOW_US = 30 * 24 * HOUR_US
 KEEP_US = 2 * WINDOW_US
 MIN_SAMPLES = 24  # a day of samples before "normal" means anything
 OPEN_STATES = (ClockState.RUNNING.value, ClockState.PAUSED.value, ClockState.BREACHED.value)
+_SAMPLED = "backlog_sampled_us"  # the `instance` row: when the last sample was taken
+_INSTANCE = InstanceRow.metadata.tables[InstanceRow.__tablename__]
 
 
 def _open_by_team(s: Session, tenant_id: int | None = None) -> list[tuple[int, str, int]]:
@@ -31,12 +40,24 @@ def _open_by_team(s: Session, tenant_id: int | None = None) -> list[tuple[int, s
 
 
 def sample_if_due(svc: Services, *, now: int) -> bool:
-    """Record every team's open tickets if the last sample is an hour old."""
+    """Record every team's open tickets if the last sample is an hour old; whether this
+    call took the sample (it may have found no team with open tickets)."""
+    marker = select(InstanceRow.value).where(InstanceRow.name == _SAMPLED)
     with svc.reading() as s:
-        last = s.scalar(select(func.max(BacklogSampleRow.at_us)))
-    if last is not None and now - last < HOUR_US:
+        last = s.scalar(marker)
+    if last is not None and now - int(last) < HOUR_US:
         return False
     with svc.writing() as s:
+        if last is None:  # first time: from the samples stored before the marker existed
+            first = s.scalar(select(func.max(BacklogSampleRow.at_us)))
+            s.execute(
+                insert_new(s.get_bind().dialect.name, _INSTANCE, key=["name"]),
+                {"name": _SAMPLED, "value": str(first or 0)},
+            )
+        last = s.scalar(marker if svc.is_sqlite else marker.with_for_update())
+        if last is not None and now - int(last) < HOUR_US:
+            return False  # another worker took this hour's sample meanwhile
+        s.execute(_INSTANCE.update().where(_INSTANCE.c.name == _SAMPLED).values(value=str(now)))
         rows = [
             {"tenant_id": t, "team": team[:200], "at_us": now, "open_tickets": n}
             for t, team, n in _open_by_team(s)
@@ -44,7 +65,7 @@ def sample_if_due(svc: Services, *, now: int) -> bool:
         if rows:
             s.execute(insert(BacklogSampleRow), rows)
         s.execute(delete(BacklogSampleRow).where(BacklogSampleRow.at_us < now - KEEP_US))
-    return bool(rows)
+    return True
 
 
 def level(s: Session, tenant_id: int, team: str, now: int) -> tuple[int, int] | None:

@@ -1,9 +1,15 @@
-"""Taking the tickets that have something due, one at a time, for the worker.
+"""Taking the tickets that have something due, for the worker.
 
-The tickets named by a `due` query (ticket ids, soonest first) are locked (`FOR UPDATE
-SKIP LOCKED` on PostgreSQL, so workers share them and never take the same one) and each
-is processed in a savepoint of one transaction: a ticket that fails is logged and put
-off (`postpone`), and does not hold up the rest or spin in a busy loop.
+`lock_due` reads the due rows of an index (timers by `fire_us`, clocks by `next_us`),
+soonest first, joined to their tickets, and locks those tickets (`FOR UPDATE OF tickets
+SKIP LOCKED` on PostgreSQL). The LIMIT counts only tickets this transaction could lock,
+so several workers share what is due: each takes the next tickets nobody holds, rather
+than all reading the same first ones and finding them taken. Every writer of a ticket's
+timers and clocks holds the ticket's row lock, so the ticket lock covers them too.
+
+`process_due` runs a piece of work for each ticket taken, each in a savepoint of one
+transaction: a ticket that fails is logged and put off (`postpone`), and does not hold
+up the rest or spin in a busy loop.
 """
 
 from __future__ import annotations
@@ -12,34 +18,74 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from slaguard.app.services import Services
-from slaguard.db.tables import TicketRow
+from slaguard.db.tables import ClockRow, TicketRow, TimerRow
 
-__all__ = ["RETRY_BROKEN_US", "process_due"]
+__all__ = ["RETRY_BROKEN_US", "lock_due", "next_due", "process_due"]
 
 log = structlog.get_logger("slaguard.worker")
 
 RETRY_BROKEN_US = 60_000_000  # a ticket that failed is tried again after this
 
 
+def next_due(svc: Services) -> int | None:
+    """The earliest instant a timer fires or a stored clock needs refreshing (None:
+    neither), in one statement."""
+    timer = select(TimerRow.fire_us).order_by(TimerRow.fire_us).limit(1).scalar_subquery()
+    clock = (
+        select(ClockRow.next_us)
+        .where(ClockRow.next_us.is_not(None))
+        .order_by(ClockRow.next_us)
+        .limit(1)
+        .scalar_subquery()
+    )
+    with svc.reading() as s:
+        found = s.execute(select(timer, clock)).one()
+    return min((t for t in found if t is not None), default=None)
+
+
+def lock_due(
+    s: Session,
+    svc: Services,
+    *,
+    ticket_id: InstrumentedAttribute[int],
+    due: ColumnElement[bool],
+    soonest: InstrumentedAttribute[Any],
+    limit: int,
+) -> list[TicketRow]:
+    """Up to `limit` tickets with a due row (`due`, ordered by `soonest`, `ticket_id`
+    naming the ticket), locked in `s`'s transaction; in ticket id order."""
+    q = (
+        select(TicketRow)
+        .join_from(ticket_id.class_, TicketRow, TicketRow.id == ticket_id)
+        .where(due)
+        .order_by(soonest)
+        .limit(limit)
+    )
+    if not svc.is_sqlite:
+        q = q.with_for_update(of=TicketRow, skip_locked=True)
+    # a ticket with several due rows comes once (the same object: one identity)
+    rows = {row.id: row for row in s.scalars(q)}
+    return [rows[k] for k in sorted(rows)]
+
+
 def process_due(
     svc: Services,
-    due: Select[Any],
+    *,
+    ticket_id: InstrumentedAttribute[int],
+    due: ColumnElement[bool],
+    soonest: InstrumentedAttribute[Any],
+    limit: int,
     work: Callable[[Session, TicketRow], None],
     postpone: Callable[[Session, TicketRow], None],
-    *,
     failure: str,
-    checkpoint: str | None = None,
 ) -> int:
     """Run `work` for each due ticket under its lock; how many tickets were taken."""
     with svc.writing() as s:
-        q = select(TicketRow).where(TicketRow.id.in_(due)).order_by(TicketRow.id)
-        if not svc.is_sqlite:
-            q = q.with_for_update(skip_locked=True)
-        rows = list(s.scalars(q))
+        rows = lock_due(s, svc, ticket_id=ticket_id, due=due, soonest=soonest, limit=limit)
         for row in rows:
             try:
                 with s.begin_nested():
@@ -47,6 +93,4 @@ def process_due(
             except Exception:
                 log.exception(failure, ticket=row.external_id, tenant=row.tenant_id)
                 postpone(s, row)
-        if rows and checkpoint is not None:
-            svc.checkpoint(checkpoint)  # decided, not yet committed
     return len(rows)

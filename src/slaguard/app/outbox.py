@@ -25,17 +25,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from slaguard.app.configs import latest_version, sla_config
+from slaguard.app.configs import sla_config
 from slaguard.app.services import Services
-from slaguard.db.tables import OutboxRow, TenantRow
+from slaguard.db.statements import insert_new
+from slaguard.db.tables import ConfigVersionRow, OutboxRow, TenantRow
 from slaguard.domain.calendar import from_us
 from slaguard.domain.errors import NotFoundError, TicketError
 from slaguard.domain.escalation import ChannelType, EscalationConfig, Recipient
 
 __all__ = [
+    "PENDING",
     "Claimed",
     "Outcome",
     "claim",
@@ -45,12 +47,14 @@ __all__ = [
     "list_outbox",
     "next_due",
     "retry",
+    "write_rows",
 ]
 
 PENDING, HELD, SENT, DEAD, DIGESTED = "pending", "held", "sent", "dead", "digested"
 STATES = (PENDING, HELD, SENT, DEAD, DIGESTED)
 _NAMESPACE = uuid.UUID("6f1c9b52-8e0a-4d5e-9b1e-3f6c2a7d4e10")
 _jitter = random.SystemRandom()
+_OUTBOX = OutboxRow.metadata.tables[OutboxRow.__tablename__]
 
 
 def delivery_id_for(cause: str, recipient: Recipient) -> str:
@@ -73,9 +77,12 @@ def enqueue(
     cause: str,
     config: EscalationConfig,
     now: int,
+    sink: list[dict[str, Any]] | None = None,
 ) -> list[str]:
     """Write one outbox row per recipient (in the caller's transaction); their delivery
-    ids. A recipient already notified for this cause is not notified twice."""
+    ids. A recipient already notified for this cause is not notified twice. With a
+    `sink`, the rows are added to it instead, for the caller to write many at once
+    (`write_rows`)."""
     kind = str(payload.get("kind"))
     priority = payload.get("priority")
     rows: list[dict[str, Any]] = []
@@ -126,19 +133,18 @@ def enqueue(
             }
         )
         ids.append(delivery_id)
-    if not rows:
-        return []
-    known = set(
-        s.scalars(
-            select(OutboxRow.delivery_id).where(
-                OutboxRow.delivery_id.in_([r["delivery_id"] for r in rows])
-            )
-        )
-    )
-    fresh = [r for r in rows if r["delivery_id"] not in known]
-    if fresh:
-        s.add_all(OutboxRow(**r) for r in fresh)
+    if sink is not None:
+        sink.extend(rows)
+    else:
+        write_rows(s, rows)
     return ids
+
+
+def write_rows(s: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert outbox rows (from `enqueue`'s sink) in one statement; a delivery id already
+    stored is skipped: its notification exists."""
+    if rows:
+        s.execute(insert_new(s.get_bind().dialect.name, _OUTBOX, key=["delivery_id"]), rows)
 
 
 # ---------------------------------------------------------------------------------------
@@ -226,32 +232,61 @@ def _fold_digests(s: Session, now: int) -> None:
             r.digest_id = digest_id
 
 
-def claim(svc: Services, *, now: int, limit: int, lease_us: int) -> list[Claimed]:
-    """Take up to `limit` due deliveries, leased for `lease_us`."""
+def claim(
+    svc: Services,
+    *,
+    now: int,
+    limit: int,
+    lease_us: int,
+    among: Sequence[str] | None = None,
+) -> list[Claimed]:
+    """Take up to `limit` due deliveries, leased for `lease_us`: one UPDATE ... RETURNING
+    of the rows a subquery picks (locked, skipping locked ones, on PostgreSQL).
+
+    `among`: only these delivery ids (those the caller just wrote), found by their
+    unique index. The general search walks the due index from its start, and in a
+    burst that start is thick with entries of rows claimed moments ago that vacuum has
+    not removed yet; taking fresh rows by id keeps each claim as cheap as the first."""
     out: list[Claimed] = []
     with svc.writing() as s:
-        _fold_digests(s, now)
-        q = (
-            select(OutboxRow)
-            .where(OutboxRow.state == PENDING, OutboxRow.next_us <= now)
-            .order_by(OutboxRow.next_us)
+        if among is None:
+            _fold_digests(s, now)
+            s.flush()  # the digests it made are claimed below (by a Core statement)
+        due = (
+            select(_OUTBOX.c.id)
+            .where(_OUTBOX.c.state == PENDING, _OUTBOX.c.next_us <= now)
+            .order_by(_OUTBOX.c.next_us)
             .limit(limit)
         )
+        if among is not None:
+            due = due.where(_OUTBOX.c.delivery_id.in_(list(among)))
         if not svc.is_sqlite:
-            q = q.with_for_update(skip_locked=True)
-        rows = list(s.scalars(q))
-        configs: dict[int, EscalationConfig | None] = {}
-        for row in rows:
-            row.attempts += 1
-            row.next_us = now + lease_us
-            if row.tenant_id not in configs:
-                configs[row.tenant_id] = _current_escalation(svc, row.tenant_id)
+            due = due.with_for_update(skip_locked=True)
+        rows = s.execute(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id.in_(due))
+            .values(attempts=_OUTBOX.c.attempts + 1, next_us=now + lease_us)
+            .returning(
+                _OUTBOX.c.id,
+                _OUTBOX.c.delivery_id,
+                _OUTBOX.c.tenant_id,
+                _OUTBOX.c.channel,
+                _OUTBOX.c.person,
+                _OUTBOX.c.channel_type,
+                _OUTBOX.c.payload,
+                _OUTBOX.c.attempts,
+                _OUTBOX.c.next_us,
+            )
+        ).all()
+        configs = _current_escalations(s, svc, {row.tenant_id for row in rows})
+        gone: list[dict[str, Any]] = []
+        for row in sorted(rows, key=lambda r: (r.next_us, r.id)):
             config = configs[row.tenant_id]
             if row.channel is not None:
                 channel = config.channels.get(row.channel) if config is not None else None
                 if channel is None:
-                    row.state = DEAD
-                    row.last_error = f"channel {row.channel!r} is no longer configured"
+                    error = f"channel {row.channel!r} is no longer configured"
+                    gone.append({"row": row.id, "error": error[:500]})
                     continue
                 settings: Mapping[str, Any] = channel.settings
             else:
@@ -261,14 +296,35 @@ def claim(svc: Services, *, now: int, limit: int, lease_us: int) -> list[Claimed
                     row.id, row.delivery_id, row.channel_type, settings, row.payload, row.attempts
                 )
             )
+        if gone:
+            s.execute(
+                update(_OUTBOX)
+                .where(_OUTBOX.c.id == bindparam("row"))
+                .values(state=DEAD, last_error=bindparam("error")),
+                gone,
+            )
     return out
 
 
-def _current_escalation(svc: Services, tenant_id: int) -> EscalationConfig | None:
-    version = latest_version(svc, tenant_id=tenant_id)
-    if version is None:
-        return None
-    return sla_config(svc, tenant_id=tenant_id, version=version).escalation
+def _current_escalations(
+    s: Session, svc: Services, tenant_ids: set[int]
+) -> dict[int, EscalationConfig | None]:
+    """Each tenant's channels and people as configured now (None: no configuration)."""
+    if not tenant_ids:
+        return {}
+    latest = dict(
+        s.execute(
+            select(ConfigVersionRow.tenant_id, func.max(ConfigVersionRow.version))
+            .where(ConfigVersionRow.tenant_id.in_(sorted(tenant_ids)))
+            .group_by(ConfigVersionRow.tenant_id)
+        )
+        .tuples()
+        .all()
+    )
+    return {
+        t: sla_config(svc, tenant_id=t, version=latest[t]).escalation if t in latest else None
+        for t in tenant_ids
+    }
 
 
 def backoff_us(attempts: int, *, base_s: float, cap_s: float) -> int:
@@ -289,19 +345,26 @@ def finish(
     """Record what became of claimed deliveries."""
     if not outcomes:
         return
+    ok = [o.row_id for o in outcomes if o.ok]
+    failed = [o for o in outcomes if not o.ok]
     with svc.writing() as s:
+        if ok:  # most of them: one statement
+            s.execute(
+                update(_OUTBOX)
+                .where(_OUTBOX.c.id.in_(ok), _OUTBOX.c.state == PENDING)
+                .values(state=SENT, sent_us=now, last_error=None)
+            )
+        if not failed:
+            return
         rows = {
             r.id: r
             for r in s.scalars(
-                select(OutboxRow).where(OutboxRow.id.in_([o.row_id for o in outcomes]))
+                select(OutboxRow).where(OutboxRow.id.in_([o.row_id for o in failed]))
             )
         }
-        for o in outcomes:
+        for o in failed:
             row = rows.get(o.row_id)
             if row is None or row.state != PENDING:
-                continue
-            if o.ok:
-                row.state, row.sent_us, row.last_error = SENT, now, None
                 continue
             row.last_error = o.error[:500]
             if o.permanent or row.attempts >= max_attempts:

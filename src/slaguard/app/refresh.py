@@ -23,12 +23,6 @@ __all__ = ["next_due", "refresh_due"]
 
 def refresh_due(svc: Services, *, now: int, limit: int = 200) -> int:
     """Re-judge up to `limit` tickets with a clock whose `next_us` has passed."""
-    due = (
-        select(ClockRow.ticket_id)
-        .where(ClockRow.next_us <= now)
-        .order_by(ClockRow.next_us)
-        .limit(limit)
-    )
 
     def postpone(s: Session, row: TicketRow) -> None:
         s.execute(
@@ -39,9 +33,12 @@ def refresh_due(svc: Services, *, now: int, limit: int = 200) -> int:
 
     return process_due(
         svc,
-        due,
-        lambda s, row: tickets.recompute(s, svc, row, now=now),
-        postpone,
+        ticket_id=ClockRow.ticket_id,
+        due=ClockRow.next_us <= now,
+        soonest=ClockRow.next_us,
+        limit=limit,
+        work=lambda s, row: tickets.recompute(s, svc, row, now=now),
+        postpone=postpone,
         failure="refresh_failed",
     )
 

@@ -11,6 +11,7 @@ ticket's row lock (the append path and the worker both take it first).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from sqlalchemy import delete, insert, select, text
@@ -23,7 +24,18 @@ from slaguard.domain.escalation import plan_levels
 from slaguard.domain.policy import SlaConfig
 from slaguard.domain.tickets import Ticket
 
-__all__ = ["IDLE", "LEVEL", "REPEAT", "WAKE_CHANNEL", "idle_cause", "level_key", "plan_timers"]
+__all__ = [
+    "IDLE",
+    "LEVEL",
+    "REPEAT",
+    "WAKE_CHANNEL",
+    "Fired",
+    "idle_cause",
+    "level_key",
+    "plan_timers",
+    "planned",
+    "replace_timers",
+]
 
 LEVEL, REPEAT, IDLE = "level", "repeat", "idle"
 # PostgreSQL NOTIFY channel that wakes sleeping workers when a timer is planned soon.
@@ -39,27 +51,28 @@ def idle_cause(event_key: str) -> str:
     return f"idle:{event_key}"
 
 
-def plan_timers(
-    s: Session, row: TicketRow, ev: Evaluation, ticket: Ticket, config: SlaConfig, now: int
-) -> int | None:
-    """Replace the ticket's level and idle timers; the earliest instant planned."""
+Fired = set[tuple[str, int, str, int]]  # (ladder, level, metric, cycle) of a ticket
+
+
+def planned(
+    ev: Evaluation,
+    ticket: Ticket,
+    config: SlaConfig,
+    *,
+    fired: Fired,
+    ran: Callable[[str], Collection[str]],
+) -> list[dict[str, Any]] | None:
+    """The level and idle timers a ticket should have (kind, key, fire_us): one per
+    ladder level not in `fired` for each live clock cycle, one per idle trigger that
+    holds now and has not run for the idle period (`ran(cause)`: the triggers that ran
+    for that cause). None when the configuration has neither ladders nor idle triggers
+    (the ticket's timers are left alone)."""
     esc = config.escalation
     idle = [t for t in esc.triggers if t.idle_us is not None]
     if not esc.ladders and not idle:
         return None
     rows: list[dict[str, Any]] = []
     if esc.ladders:
-        fired = {
-            tuple(r)
-            for r in s.execute(
-                select(
-                    EscalationRow.ladder,
-                    EscalationRow.level,
-                    EscalationRow.metric,
-                    EscalationRow.cycle,
-                ).where(EscalationRow.ticket_id == row.id)
-            )
-        }
         for p in plan_levels(ev, esc.ladders):
             if (p.ladder, p.level, p.metric, p.cycle) not in fired:
                 key = level_key(p.ladder, p.level, p.metric, p.cycle)
@@ -72,25 +85,66 @@ def plan_timers(
     if idle and ticket.events:
         last = max(ticket.events, key=lambda e: e.at)
         cause = idle_cause(last.id or f"@{last.at}")
-        ran = set(
+        done = ran(cause)
+        for t in idle:
+            if t.name not in done:
+                assert t.idle_us is not None
+                key = json.dumps(["I", t.name, cause], separators=(",", ":"))
+                rows.append({"kind": IDLE, "key": key, "fire_us": last.at + t.idle_us})
+    return rows
+
+
+def plan_timers(
+    s: Session, row: TicketRow, ev: Evaluation, ticket: Ticket, config: SlaConfig, now: int
+) -> int | None:
+    """Replace the ticket's level and idle timers; the earliest instant planned."""
+    if not config.escalation.ladders:
+        fired: Fired = set()
+    else:
+        fired = {
+            (ladder, level, metric, cycle)
+            for ladder, level, metric, cycle in s.execute(
+                select(
+                    EscalationRow.ladder,
+                    EscalationRow.level,
+                    EscalationRow.metric,
+                    EscalationRow.cycle,
+                ).where(EscalationRow.ticket_id == row.id)
+            )
+        }
+
+    def ran(cause: str) -> set[str]:
+        return set(
             s.scalars(
                 select(TriggerRunRow.trigger).where(
                     TriggerRunRow.ticket_id == row.id, TriggerRunRow.cause == cause
                 )
             )
         )
-        for t in idle:
-            if t.name not in ran:
-                assert t.idle_us is not None
-                key = json.dumps(["I", t.name, cause], separators=(",", ":"))
-                rows.append({"kind": IDLE, "key": key, "fire_us": last.at + t.idle_us})
-    s.execute(delete(TimerRow).where(TimerRow.ticket_id == row.id, TimerRow.kind != REPEAT))
+
+    rows = planned(ev, ticket, config, fired=fired, ran=ran)
+    if rows is None:
+        return None
+    return replace_timers(s, {row.id: (row.tenant_id, rows)}, now)
+
+
+def replace_timers(
+    s: Session, plans: Mapping[int, tuple[int, list[dict[str, Any]]]], now: int
+) -> int | None:
+    """Replace the level and idle timers of tickets (id -> (tenant id, `planned` rows))
+    with one DELETE and one INSERT; the earliest instant planned. A worker asleep is
+    woken (NOTIFY on PostgreSQL) when that is soon."""
+    if not plans:
+        return None
+    s.execute(delete(TimerRow).where(TimerRow.ticket_id.in_(list(plans)), TimerRow.kind != REPEAT))
+    rows = [
+        {"tenant_id": tenant_id, "ticket_id": ticket_id, **r}
+        for ticket_id, (tenant_id, planned_rows) in plans.items()
+        for r in planned_rows
+    ]
     if not rows:
         return None
-    s.execute(
-        insert(TimerRow),
-        [{"tenant_id": row.tenant_id, "ticket_id": row.id, **r} for r in rows],
-    )
+    s.execute(insert(TimerRow), rows)
     earliest: int = min(r["fire_us"] for r in rows)
     if earliest <= now + _WAKE_WITHIN_US and s.get_bind().dialect.name == "postgresql":
         s.execute(text("SELECT pg_notify(:channel, '')"), {"channel": WAKE_CHANNEL})

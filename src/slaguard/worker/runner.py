@@ -1,29 +1,39 @@
-"""The worker loop: fire what is due, deliver what is claimed, sleep until the next timer.
+"""The worker: fire what is due, deliver what is claimed, sleep until the next timer.
 
-Each round: (1) fire due timers, ticket by ticket, and bring the stored clocks of
-tickets whose clocks changed by time alone up to date (`app/refresh.py`), and seal
-new audit records into their chains (`app/audit.py`), and sample team backlogs
-hourly (`app/backlog.py`); (2) claim due
-outbox rows and send them concurrently; (3) record the outcomes. When nothing is due
-it sleeps until the earliest timer or delivery, at most `poll_seconds`, and on
-PostgreSQL a NOTIFY from a write that planned a timer soon wakes it at once. Database
-work runs in threads (the use cases are synchronous); sending is asyncio.
+Two loops run side by side, so that deliveries never wait behind a batch of firing:
+- firing: fire due timers (`app/firing.py`, up to `batch` tickets a transaction), bring
+  the stored clocks of tickets whose clocks changed by time alone up to date
+  (`app/refresh.py`), seal new audit records into their chains (`app/audit.py`, at
+  most once a second) and sample team backlogs hourly (`app/backlog.py`, asking at
+  most once a minute); again at once while there was work, else asleep until the
+  earliest timer or clock refresh;
+- delivering: claim due outbox rows (up to `concurrency`), send them concurrently,
+  record the outcomes; again at once while there was work, else asleep until the
+  earliest delivery, or until the firing loop has committed a batch.
+A loop sleeps at most `poll_seconds`; on PostgreSQL a NOTIFY from a write that planned
+a timer soon wakes both at once. A loop that finds work due that it cannot take (other
+workers hold it, about to commit) pauses briefly instead of spinning. Database work
+runs in threads (the use cases are synchronous); sending is asyncio. `run_once` runs
+the two in turn until nothing is left (the `automations run` endpoint and tests).
 
 Several workers may run against one PostgreSQL database: timers are taken per ticket
-and deliveries per row with SKIP LOCKED, so none is processed twice at once; on SQLite
-run one worker.
+and deliveries per row with SKIP LOCKED, so none is processed twice at once, and each
+worker takes the next ones nobody holds; on SQLite run one worker.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import math
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import structlog
 
-from slaguard.app import audit, backlog, escalations, outbox, refresh
+from slaguard.app import audit, backlog, due, firing, outbox, refresh
 from slaguard.app.outbox import Claimed, Outcome
 from slaguard.app.services import Services
 from slaguard.notify import Deliverer, DeliveryFailed
@@ -34,6 +44,17 @@ __all__ = ["RoundStats", "Worker", "WorkerOptions"]
 log = structlog.get_logger("slaguard.worker")
 
 Send = Callable[[Claimed], Awaitable[None]]
+# The pause of a loop that found work due but took none (other workers hold it).
+_HELD_ELSEWHERE_S = 0.05
+# After a firing batch that was not full, the next starts at least this long after it
+# began: levels falling due meanwhile go in one batch rather than in many small ones
+# (each costs a dozen statements whatever its size).
+_GATHER_S = 0.1
+# While firing, new audit records are sealed at most this often (a few thousand at a time
+# in a burst rather than a few hundred after every batch), and whether the hourly backlog
+# sample is due is asked at most this often.
+_SEAL_EVERY_S = 1.0
+_SAMPLE_EVERY_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +97,17 @@ class Worker:
     deliverer: Deliverer
     options: WorkerOptions = field(default_factory=WorkerOptions)
     database_url: str | None = None  # PostgreSQL: LISTEN for wake-ups
-    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)  # a timer planned soon
+    _outbox: asyncio.Event = field(default_factory=asyncio.Event)  # deliveries written
+    # Delivery ids this worker just fired, due now: claimed by id, ahead of a search.
+    _fresh: collections.deque[str] = field(default_factory=collections.deque)
 
     async def run_once(self) -> RoundStats:
         """Everything due now, fired and delivered (as far as one attempt each goes)."""
         total = RoundStats()
         while True:
-            stats = await self._round()
+            stats = RoundStats(tickets=(await self._fire_round())[0])
+            stats.sent, stats.failed = await self._deliver_round()
             total.tickets += stats.tickets
             total.sent += stats.sent
             total.failed += stats.failed
@@ -95,15 +120,7 @@ class Worker:
             listener = asyncio.create_task(self._listen(stop))
         log.info("worker_started", concurrency=self.options.concurrency)
         try:
-            while not stop.is_set():
-                try:
-                    stats = await self._round()
-                except Exception:
-                    log.exception("worker_round_failed")
-                    stats = RoundStats()
-                if stats.busy:
-                    continue
-                await self._sleep(stop)
+            await asyncio.gather(self._fire_loop(stop), self._deliver_loop(stop))
         finally:
             if listener is not None:
                 listener.cancel()
@@ -111,26 +128,77 @@ class Worker:
                     await listener
             log.info("worker_stopped")
 
-    async def _round(self) -> RoundStats:
+    async def _fire_loop(self, stop: asyncio.Event) -> None:
+        sealed = sampled = -math.inf  # monotonic instants of the last seal and sample
+        while not stop.is_set():
+            now = time.monotonic()
+            seal, sample = now - sealed >= _SEAL_EVERY_S, now - sampled >= _SAMPLE_EVERY_S
+            self._wake.clear()
+            try:
+                taken, full = await self._fire_round(seal=seal, sample=sample)
+            except Exception:
+                log.exception("worker_round_failed")
+                taken, full = 0, False
+            sealed, sampled = (now if seal else sealed), (now if sample else sampled)
+            if taken:
+                self._outbox.set()  # committed: there may be deliveries to claim
+            if not full:
+                # a batch that was not full: let the next gather for a moment
+                linger = _GATHER_S - (time.monotonic() - now) if taken else 0.0
+                await self._sleep(stop, self._wake, due.next_due, took=bool(taken), linger=linger)
+
+    async def _deliver_loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._outbox.clear()
+            try:
+                sent, failed = await self._deliver_round()
+            except Exception:
+                log.exception("delivery_round_failed")
+                sent = failed = 0
+            if sent + failed < self.options.concurrency:
+                await self._sleep(stop, self._outbox, outbox.next_due, took=bool(sent + failed))
+
+    async def _fire_round(self, *, seal: bool = True, sample: bool = True) -> tuple[int, bool]:
+        """Fire due timers and refresh clocks (one batch each), seal new audit records,
+        sample backlogs when an hour has passed; how many tickets were taken, and whether
+        a batch was full (more may be due)."""
         svc, opts = self.svc, self.options
-        stats = RoundStats()
-        stats.tickets = await asyncio.to_thread(
-            escalations.fire_due, svc, now=svc.clock(), limit=opts.batch
+        fresh: list[str] = []
+        fired = await asyncio.to_thread(
+            firing.fire_due, svc, now=svc.clock(), limit=opts.batch, fresh=fresh
         )
-        stats.tickets += await asyncio.to_thread(
+        self._fresh.extend(fresh)
+        refreshed = await asyncio.to_thread(
             refresh.refresh_due, svc, now=svc.clock(), limit=opts.batch
         )
-        await asyncio.to_thread(audit.seal, svc)
-        await asyncio.to_thread(backlog.sample_if_due, svc, now=svc.clock())
-        claimed = await asyncio.to_thread(
-            outbox.claim,
-            svc,
-            now=svc.clock(),
-            limit=opts.concurrency,
-            lease_us=round(opts.lease_seconds * 1_000_000),
-        )
+        if seal:
+            await asyncio.to_thread(audit.seal, svc)
+        if sample:
+            await asyncio.to_thread(backlog.sample_if_due, svc, now=svc.clock())
+        return fired + refreshed, opts.batch in (fired, refreshed)
+
+    async def _deliver_round(self) -> tuple[int, int]:
+        """Claim due deliveries, send them concurrently, record the outcomes; how many
+        were sent and how many failed."""
+        svc, opts = self.svc, self.options
+        lease_us = round(opts.lease_seconds * 1_000_000)
+        claimed: list[Claimed] = []
+        while self._fresh and not claimed:  # what this worker just fired, by id
+            among = [self._fresh.popleft() for _ in range(min(opts.concurrency, len(self._fresh)))]
+            claimed = await asyncio.to_thread(
+                outbox.claim,
+                svc,
+                now=svc.clock(),
+                limit=opts.concurrency,
+                lease_us=lease_us,
+                among=among,
+            )
+        if not claimed:  # anything else due: retries, other workers' leftovers, digests
+            claimed = await asyncio.to_thread(
+                outbox.claim, svc, now=svc.clock(), limit=opts.concurrency, lease_us=lease_us
+            )
         if not claimed:
-            return stats
+            return 0, 0
         svc.checkpoint("claimed")
         outcomes = await asyncio.gather(*(self._send(c) for c in claimed))
         svc.checkpoint("sent")
@@ -143,9 +211,8 @@ class Worker:
             base_s=opts.backoff_seconds,
             cap_s=opts.backoff_max_seconds,
         )
-        stats.sent = sum(o.ok for o in outcomes)
-        stats.failed = len(outcomes) - stats.sent
-        return stats
+        sent = sum(o.ok for o in outcomes)
+        return sent, len(outcomes) - sent
 
     async def _send(self, c: Claimed) -> Outcome:
         try:
@@ -170,16 +237,30 @@ class Worker:
         log.info("delivered", delivery=c.delivery_id, kind=c.payload.get("kind"))
         return Outcome(c.row_id, True)
 
-    async def _sleep(self, stop: asyncio.Event) -> None:
+    async def _sleep(
+        self,
+        stop: asyncio.Event,
+        wake: asyncio.Event,
+        next_due: Callable[[Services], int | None],
+        *,
+        took: bool = False,
+        linger: float = 0.0,
+    ) -> None:
+        """Until the next due instant (at most `poll_seconds`), `wake` or `stop`; the
+        loops clear `wake` before each round, so a wake-up during the round is not lost.
+        When something is due already: no sleep after a round that `took` work (more
+        fell due meanwhile), else a short pause rather than a spin (other workers hold
+        it, about to commit)."""
         svc = self.svc
-        due = await asyncio.to_thread(_next_due, svc)
+        due = await asyncio.to_thread(next_due, svc)
         wait = self.options.poll_seconds
         if due is not None:
-            wait = min(wait, max(0.0, (due - svc.clock()) / 1_000_000))
-        if wait <= 0:
-            return
-        self._wake.clear()
-        waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(self._wake.wait())]
+            ahead = (due - svc.clock()) / 1_000_000
+            if ahead <= 0 and took and linger <= 0:
+                return
+            wait = min(wait, ahead if ahead > 0 else _HELD_ELSEWHERE_S)
+            wait = max(wait, linger)
+        waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(wake.wait())]
         _, pending = await asyncio.wait(waiters, timeout=wait, return_when="FIRST_COMPLETED")
         for t in pending:
             t.cancel()
@@ -200,15 +281,7 @@ class Worker:
                     await conn.execute(f"LISTEN {WAKE_CHANNEL}")
                     async for _ in conn.notifies():
                         self._wake.set()
+                        self._outbox.set()  # the write may have enqueued notifications
             except (psycopg.Error, OSError) as exc:
                 log.warning("listen_failed", error=str(exc))
                 await asyncio.sleep(self.options.poll_seconds)
-
-
-def _next_due(svc: Services) -> int | None:
-    instants = [
-        t
-        for t in (escalations.next_due(svc), outbox.next_due(svc), refresh.next_due(svc))
-        if t is not None
-    ]
-    return min(instants, default=None)
