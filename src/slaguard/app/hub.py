@@ -42,9 +42,11 @@ Definitions (also in docs/dashboard.md, "The SLA hub"):
   callbacks_queued (open callback clocks), callbacks_overdue (those past due),
   reopened, csat_low (= their lanes).
 
-Speed: the counts are four grouped aggregates (open tickets, open clocks, timers, window
-clocks) plus small indexed lookups (reopenings, CSAT, samples); the lists have a LIMIT and
-read `clocks` by the (tenant_id, state, due_us) index in due order.
+Speed: the open counts are two grouped aggregates (open tickets, open clocks) and one over
+timers, plus small indexed lookups (reopenings, CSAT, samples); the window's counts come
+from the daily rollups (`app/rollups.py`); the lists have a LIMIT and read `clocks` in
+order through an index (breached by `ix_clocks_breached`, running by (tenant_id, state,
+due_us)). The web page remembers the figures for the live-refresh interval.
 """
 
 from __future__ import annotations
