@@ -403,6 +403,22 @@ def test_the_live_fragment(viewer: TestClient, clock: FakeClock) -> None:
     assert _value(r.text, "count-critical") == "0"
 
 
+def test_figures_are_remembered_for_the_refresh_interval(
+    viewer: TestClient, clock: FakeClock
+) -> None:
+    def as_of(**params: str) -> int:
+        r = viewer.get("/hub/live", params=params, headers={"HX-Request": "true"})
+        return int(_value(r.text, "hub-as-of"))
+
+    first = as_of()
+    assert first == to_us(NOW)
+    clock.advance(timedelta(seconds=14))
+    assert as_of() == first  # the same view: remembered
+    assert as_of(team="tier1") == first + 14_000_000  # another view: computed
+    clock.advance(timedelta(seconds=1))
+    assert as_of() == first + 15_000_000  # 15 s old: computed again
+
+
 def test_the_review_calendar(viewer: TestClient) -> None:
     r = viewer.get("/hub/review.ics")
     assert r.status_code == 200

@@ -42,9 +42,11 @@ Definitions (also in docs/dashboard.md, "The SLA hub"):
   callbacks_queued (open callback clocks), callbacks_overdue (those past due),
   reopened, csat_low (= their lanes).
 
-Speed: the counts are four grouped aggregates (open tickets, open clocks, timers, window
-clocks) plus small indexed lookups (reopenings, CSAT, samples); the lists have a LIMIT and
-read `clocks` by the (tenant_id, state, due_us) index in due order.
+Speed: the open counts are two grouped aggregates (open tickets, open clocks) and one over
+timers, plus small indexed lookups (reopenings, CSAT, samples); the window's counts come
+from the daily rollups (`app/rollups.py`); the lists have a LIMIT and read `clocks` in
+order through an index (breached by `ix_clocks_breached`, running by (tenant_id, state,
+due_us)). The web page remembers the figures for the live-refresh interval.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal,
     literal_column,
     null,
     or_,
@@ -71,9 +74,11 @@ from slaguard.app.backlog import MIN_SAMPLES, OPEN_STATES
 from slaguard.app.backlog import WINDOW_US as SAMPLE_WINDOW_US
 from slaguard.app.configs import latest_version, sla_config
 from slaguard.app.reports import Window, _counted
+from slaguard.app.rollups import window_counts
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, require
 from slaguard.app.timers import LEVEL, REPEAT
+from slaguard.db.rollups import NONE
 from slaguard.db.tables import (
     BacklogSampleRow,
     ClockLogRow,
@@ -468,7 +473,101 @@ def _escalation_due(
 
 def _window_counts(s: Session, tenant_id: int, f: HubFilter, now: int) -> dict[str, int]:
     """Hit rate and enforcement over the clock instances counted in the window (the
-    compliance report's population), and the tickets created in it."""
+    compliance report's population), and the tickets created in it.
+
+    Counted, breached and warned instances come from the daily rollups, as the
+    compliance report reads them (`app/rollups.py`), in the grouping of the filter;
+    with both a team and a queue (no rollup grouping holds both) from the clocks. Of
+    the breached ones, those with an acknowledged escalation are read from the
+    escalations (a small table) joined to their clocks."""
+    counted, breached, warned, warned_breached = _window_instances(s, tenant_id, f, now)
+    where, is_breached = _counted(tenant_id, Window(f.start_us, f.end_us), now)
+    # The breached instances counted in the window breached in it (`breached_us`, or
+    # running past a due instant in it) or ended in it after a breach (breached_met by
+    # `stopped_us`): conditions the clocks' indexes serve; `where` then decides exactly.
+    a, b = f.start_us, f.end_us
+    indexed = or_(
+        and_(ClockRow.breached_us >= a, ClockRow.breached_us < b),
+        and_(
+            ClockRow.stopped_us >= a,
+            ClockRow.stopped_us < b,
+            ClockRow.state == ClockState.BREACHED_MET.value,
+        ),
+        and_(ClockRow.state == _RUNNING, ClockRow.due_us >= a, ClockRow.due_us < min(b, now)),
+    )
+    acked = (
+        select(EscalationRow.ticket_id, EscalationRow.metric, EscalationRow.cycle)
+        .where(EscalationRow.tenant_id == tenant_id, EscalationRow.acked_us.is_not(None))
+        .distinct()
+        .subquery()
+    )
+    q: Select[Any] = (
+        select(func.count())
+        .select_from(acked)
+        .join(
+            ClockRow,
+            and_(
+                ClockRow.ticket_id == acked.c.ticket_id,
+                ClockRow.metric == acked.c.metric,
+                ClockRow.cycle == acked.c.cycle,
+            ),
+        )
+        .where(ClockRow.tenant_id == tenant_id, indexed, where, is_breached)
+    )
+    if f.filtered:
+        q = q.join(TicketRow, TicketRow.id == ClockRow.ticket_id).where(*f.scope(tenant_id))
+    breached_acked = int(s.scalar(q) or 0)
+    created = s.scalar(
+        select(func.count()).where(
+            *f.scope(tenant_id),
+            TicketRow.created_us >= f.start_us,
+            TicketRow.created_us < f.end_us,
+        )
+    )
+    return {
+        "counted": counted,
+        "breached": breached,
+        # warned or breached; enforced: met after a warning, or breached and acknowledged
+        "warned_or_breached": warned + breached - warned_breached,
+        "enforced": warned - warned_breached + breached_acked,
+        "created": int(created or 0),
+    }
+
+
+def _window_instances(
+    s: Session, tenant_id: int, f: HubFilter, now: int
+) -> tuple[int, int, int, int]:
+    """Counted, breached, warned, and warned and breached instances in the window."""
+    if (f.team is not None and f.queue is not None) or NONE in (f.team, f.queue):
+        # No rollup grouping holds both fields (and "(none)" is how rollups name a
+        # missing one, which a filter does not match): count the clocks.
+        return _window_instances_from_clocks(s, tenant_id, f, now)
+    segment: Any
+    if f.team is not None:
+        dim, value, segment = "team", f.team, TicketRow.team
+    elif f.queue is not None:
+        dim, value, segment = "queue", f.queue, TicketRow.queue
+    else:
+        dim, value, segment = "all", "all", literal("all")
+    (counts,) = window_counts(
+        s,
+        tenant_id=tenant_id,
+        windows=[(f.start_us, f.end_us)],
+        segment=func.coalesce(segment, NONE),
+        dim=dim,
+        join_tickets=f.filtered,
+        now=now,
+    )
+    sums = [0, 0, 0, 0]
+    for (got, _metric), values in counts.items():
+        if got == value:
+            sums = [a + b for a, b in zip(sums, values, strict=True)]
+    return sums[0], sums[1], sums[2], sums[3]
+
+
+def _window_instances_from_clocks(
+    s: Session, tenant_id: int, f: HubFilter, now: int
+) -> tuple[int, int, int, int]:
     w = Window(f.start_us, f.end_us)
     where, breached = _counted(tenant_id, w, now)
     # The same instances, by conditions each of the clocks' indexes can serve
@@ -483,32 +582,18 @@ def _window_counts(s: Session, tenant_id: int, f: HubFilter, now: int) -> dict[s
         ),
     )
     warned = func.json_array_length(ClockRow.warnings) > 0
-    acked = exists().where(
-        EscalationRow.ticket_id == ClockRow.ticket_id,
-        EscalationRow.metric == ClockRow.metric,
-        EscalationRow.cycle == ClockRow.cycle,
-        EscalationRow.acked_us.is_not(None),
-    )
-    q: Select[Any] = select(
-        func.count().label("counted"),
-        _sum(breached).label("breached"),
-        _sum(or_(warned, breached)).label("warned_or_breached"),
-        _sum(or_(and_(warned, ~breached), and_(breached, acked))).label("enforced"),
-    ).where(ClockRow.tenant_id == tenant_id, indexed, where)
-    if f.filtered:
-        q = q.join(TicketRow, TicketRow.id == ClockRow.ticket_id).where(*f.scope(tenant_id))
-    out = {k: int(v or 0) for k, v in s.execute(q).one()._mapping.items()}
-    out["created"] = int(
-        s.scalar(
-            select(func.count()).where(
-                *f.scope(tenant_id),
-                TicketRow.created_us >= f.start_us,
-                TicketRow.created_us < f.end_us,
-            )
+    q: Select[Any] = (
+        select(
+            func.count(),
+            _sum(breached),
+            _sum(warned),
+            _sum(and_(warned, breached)),
         )
-        or 0
+        .join(TicketRow, TicketRow.id == ClockRow.ticket_id)
+        .where(ClockRow.tenant_id == tenant_id, indexed, where, *f.scope(tenant_id))
     )
-    return out
+    row = s.execute(q).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)
 
 
 # The partial indexes' conditions, as literals: a bound parameter would not match them.
@@ -626,15 +711,37 @@ def _clock_list(tenant_id: int, f: HubFilter) -> Select[Any]:
     )
 
 
-def _breached_list(tenant_id: int, f: HubFilter, now: int, limit: int) -> Select[Any]:
+# The partial index on breached clocks matches this literal, not a bound parameter.
+_BREACHED_LITERAL: ColumnElement[str] = literal_column("'breached'")
+
+
+def _breached_rows(
+    s: Session, tenant_id: int, f: HubFilter, now: int, limit: int
+) -> list[AtRiskRow]:
+    """The clocks breached now, the oldest breach first, at most `limit`.
+
+    Two ordered reads, each by its own index and with its own LIMIT: stored breaches by
+    their breach instant (the partial `ix_clocks_breached` index), and running clocks
+    past their due instant by due (`(tenant_id, state, due_us)`); merged here in the
+    single query's order (breach instant, ticket, metric)."""
     due = _breach_instant().label("due")
-    return (
+    stored = (
         _clock_list(tenant_id, f)
         .add_columns(due)
-        .where(_past_due(now))
+        .where(ClockRow.state == _BREACHED_LITERAL)
         .order_by(due, TicketRow.external_id, ClockRow.metric)
         .limit(limit)
     )
+    overdue = (
+        _clock_list(tenant_id, f)
+        .add_columns(ClockRow.due_us.label("due"))
+        .where(ClockRow.state == _RUNNING, ClockRow.due_us < now)
+        .order_by(ClockRow.due_us, TicketRow.external_id, ClockRow.metric)
+        .limit(limit)
+    )
+    rows = _rows(s, stored, "breached") + _rows(s, overdue, "breached")
+    rows.sort(key=lambda r: (r.due_us, r.ticket, r.metric))
+    return rows[:limit]
 
 
 def _at_risk(
@@ -643,7 +750,7 @@ def _at_risk(
     """Breached clocks first (the oldest breach first), then running clocks at risk by
     time left; at most AT_RISK_LIMIT rows."""
     within = settings.critical_within_us
-    breached = _rows(s, _breached_list(tenant_id, f, now, AT_RISK_LIMIT), "breached")
+    breached = _breached_rows(s, tenant_id, f, now, AT_RISK_LIMIT)
     left = AT_RISK_LIMIT - len(breached)
     if left <= 0:
         return breached
@@ -693,8 +800,8 @@ def lane_tickets(
     order = (due.is_(None), due, TicketRow.external_id, ClockRow.metric)
     with svc.reading() as s:
         if lane == "sla_breached":
-            q = _breached_list(tenant_id, f, now, LANE_LIMIT)
-        elif lane == "first_response_due":
+            return _breached_rows(s, tenant_id, f, now, LANE_LIMIT)
+        if lane == "first_response_due":
             q = base.where(ClockRow.metric == "first_response", open_clock)
         elif lane == "callback_overdue":
             q = base.where(ClockRow.metric == "callback", _past_due(now))
@@ -730,6 +837,5 @@ def lane_tickets(
             q = base.where(ClockRow.id.in_(select(ranked.c.id).where(ranked.c.rn == 1)))
             if lane != "csat_followup":
                 q = q.where(_open_ticket())
-        if lane != "sla_breached":
-            q = q.order_by(*order).limit(LANE_LIMIT)
+        q = q.order_by(*order).limit(LANE_LIMIT)
         return _rows(s, q, state)

@@ -165,6 +165,14 @@ class ClockRow(Base):
         Index("ix_clocks_tenant_state_due", "tenant_id", "state", "due_us"),
         Index("ix_clocks_tenant_stopped", "tenant_id", "stopped_us"),
         Index("ix_clocks_tenant_breached", "tenant_id", "breached_us"),
+        # the hub's breached list, oldest breach first; partial: only breached clocks
+        Index(
+            "ix_clocks_breached",
+            "tenant_id",
+            text("coalesce(breached_us, due_us)"),
+            postgresql_where=text("state = 'breached'"),
+            sqlite_where=text("state = 'breached'"),
+        ),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))

@@ -8,6 +8,12 @@
 
 The figures come from `slaguard.app.hub` (codes and numbers); the words are in the
 templates (`hub.html`, `hub_live.html`), in the viewer's language and time zone.
+
+The figures of one view (tenant, team, queue, window) are remembered by the process for
+at most the live-refresh interval (`REFRESH_S`, judged by the service clock), and
+computed once at a time: a tenant's counts read every open clock and ticket, and a room
+of open hubs asks for the same view every 15 s. The page says as of when they were
+computed. Lane lists are read on each request (each is one indexed read with a limit).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 
 from slaguard.app import hub as hub_app
 from slaguard.app.services import Services
+from slaguard.app.users import WebUser
 from slaguard.domain.calendar import to_us
 from slaguard.domain.hub import (
     LANES,
@@ -33,6 +40,7 @@ from slaguard.domain.hub import (
     next_review,
     work_next,
 )
+from slaguard.web.pages.reports import ReportCache
 from slaguard.web.render import render, viewer
 from slaguard.web.session import ViewerUser, html_errors, web_services
 
@@ -88,11 +96,33 @@ def _filter(request: Request, p: Params, now: int) -> hub_app.HubFilter:
     return hub_app.HubFilter(start_us=start, end_us=now + 1, team=p.team, queue=p.queue)
 
 
+def _cache(request: Request, svc: Services) -> ReportCache:
+    cache: ReportCache | None = getattr(request.app.state, "web_hub_cache", None)
+    if cache is None:
+        cache = ReportCache(REFRESH_S, 0.0, monotonic=lambda: svc.clock() / 1_000_000)
+        request.app.state.web_hub_cache = cache
+    return cache
+
+
+def _figures(
+    cache: ReportCache, svc: Services, user: WebUser, p: Params, f: hub_app.HubFilter
+) -> hub_app.HubFigures:
+    # The window's start only names the view for "today" (midnight, in the viewer's
+    # zone); the other windows end now, and the figures say when that was.
+    start = f.start_us if p.window == "today" else ""
+    key = f"{user.principal.tenant_id}:{p.window}:{start}:{p.team}:{p.queue}"
+    _, figures = cache.get(
+        key, lambda: hub_app.hub_figures(svc, principal=user.principal, f=f), svc.clock
+    )
+    assert isinstance(figures, hub_app.HubFigures)
+    return figures
+
+
 async def _context(
     request: Request, user: ViewerUser, svc: Services, p: Params
 ) -> dict[str, object]:
     f = _filter(request, p, svc.clock())
-    figures = await run_in_threadpool(hub_app.hub_figures, svc, principal=user.principal, f=f)
+    figures = await run_in_threadpool(_figures, _cache(request, svc), svc, user, p, f)
     lane_rows = None
     if p.lane is not None:
         lane_rows = await run_in_threadpool(
