@@ -22,8 +22,8 @@ from slaguard.app import configs
 from slaguard.app.refresh import refresh_due
 from slaguard.app.services import Services
 from slaguard.config.files import parse_text
+from slaguard.web.figure_cache import FigureCache
 from slaguard.web.i18n import Formatter
-from slaguard.web.pages.reports import ReportCache
 
 CONFIG = """
 calendars:
@@ -465,7 +465,7 @@ def test_weeks_across_a_change_of_daylight_saving_time(
 def test_figures_are_remembered_then_refreshed_in_the_background() -> None:
     now = [0.0]
     jobs: list[Callable[[], None]] = []
-    cache = ReportCache(300, 3600, monotonic=lambda: now[0], background=jobs.append)
+    cache = FigureCache(300, 3600, monotonic=lambda: now[0], background=jobs.append)
     computed = iter(range(100))
     clock = iter(range(1000, 2000))
 

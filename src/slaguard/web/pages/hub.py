@@ -40,7 +40,7 @@ from slaguard.domain.hub import (
     next_review,
     work_next,
 )
-from slaguard.web.pages.reports import ReportCache
+from slaguard.web.figure_cache import FigureCache
 from slaguard.web.render import render, viewer
 from slaguard.web.session import ViewerUser, html_errors, web_services
 
@@ -96,16 +96,16 @@ def _filter(request: Request, p: Params, now: int) -> hub_app.HubFilter:
     return hub_app.HubFilter(start_us=start, end_us=now + 1, team=p.team, queue=p.queue)
 
 
-def _cache(request: Request, svc: Services) -> ReportCache:
-    cache: ReportCache | None = getattr(request.app.state, "web_hub_cache", None)
+def _cache(request: Request, svc: Services) -> FigureCache:
+    cache: FigureCache | None = getattr(request.app.state, "web_hub_cache", None)
     if cache is None:
-        cache = ReportCache(REFRESH_S, 0.0, monotonic=lambda: svc.clock() / 1_000_000)
+        cache = FigureCache(REFRESH_S, 0.0, monotonic=lambda: svc.clock() / 1_000_000)
         request.app.state.web_hub_cache = cache
     return cache
 
 
 def _figures(
-    cache: ReportCache, svc: Services, user: WebUser, p: Params, f: hub_app.HubFilter
+    cache: FigureCache, svc: Services, user: WebUser, p: Params, f: hub_app.HubFilter
 ) -> hub_app.HubFigures:
     # The window's start only names the view for "today" (midnight, in the viewer's
     # zone); the other windows end now, and the figures say when that was.

@@ -13,7 +13,7 @@ together. The figures are those of the API's reports (`slaguard.app.reports`), o
 signed-in user's tenant; the tables, the charts' data and the CSV are made from one set of
 rows (`reports_view.py`), so they cannot disagree.
 
-Each figure is remembered by the process (`ReportCache`): fresh for `CACHE_TTL_S`, then
+Each figure is remembered by the process (`FigureCache`): fresh for `CACHE_TTL_S`, then
 served for up to `STALE_S` more while a background thread computes it again (the page
 says as of when). A report over a month of a large tenant takes seconds of database
 time, and the same view is asked for again and again (by one person refining filters, by
@@ -25,12 +25,8 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 import re
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
@@ -45,14 +41,14 @@ from slaguard.app import reports
 from slaguard.app.services import Services
 from slaguard.app.users import WebUser
 from slaguard.domain.calendar import to_us
+from slaguard.web.figure_cache import FigureCache
 from slaguard.web.pages.reports_view import GROUP_LABELS, Figures, build_view, csv_rows
 from slaguard.web.render import Viewer, render, viewer
 from slaguard.web.session import ViewerUser, html_errors, web_services
 
-__all__ = ["CACHE_TTL_S", "Filters", "ReportCache", "router"]
+__all__ = ["CACHE_TTL_S", "Filters", "router"]
 
 router = APIRouter(dependencies=[Depends(html_errors)], include_in_schema=False)
-log = logging.getLogger(__name__)
 
 PRESETS = ("7", "30", "90")
 DEFAULT_DAYS = "30"
@@ -151,101 +147,15 @@ def parse_filters(query: Mapping[str, str], tz: ZoneInfo, now_us: int) -> Filter
     return Filters(days, first, last, group_by, metric, tuple(edges))
 
 
-class ReportCache:
-    """Figures by key. Fresh for `ttl` seconds; for `stale` seconds after that they are
-    still served (with the instant they were computed at) while one background thread
-    computes them again, so that only the first view of a window waits for the database.
-    A missing or older figure is computed by the request, one computation per key at a
-    time (requests asking meanwhile wait for it)."""
-
-    def __init__(
-        self,
-        ttl: float,
-        stale: float,
-        size: int = 256,
-        monotonic: Callable[[], float] = time.monotonic,
-        background: Callable[[Callable[[], None]], None] | None = None,
-    ) -> None:
-        self._ttl, self._stale, self._size, self._monotonic = ttl, stale, size, monotonic
-        self._items: OrderedDict[str, tuple[float, int, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._computing: dict[str, threading.Lock] = {}
-        self._background = background or _in_a_thread
-
-    def get(
-        self, key: str, compute: Callable[[], Any], clock: Callable[[], int]
-    ) -> tuple[int, Any]:
-        """(when it was computed (`clock`), the value)."""
-        with self._lock:
-            found = self._items.get(key)
-        if found is not None:
-            age = self._monotonic() - found[0]
-            if age < self._ttl:
-                return found[1], found[2]
-            if age < self._ttl + self._stale:
-                self._refresh(key, compute, clock)
-                return found[1], found[2]
-        computed = self._compute(key, compute, clock, wait=True)
-        assert computed is not None  # (waiting, it always computes or finds one)
-        return computed
-
-    def _refresh(self, key: str, compute: Callable[[], Any], clock: Callable[[], int]) -> None:
-        lock = self._lock_of(key)
-        if lock.locked():  # being computed already
-            return
-
-        def work() -> None:
-            self._compute(key, compute, clock, wait=False)
-
-        self._background(work)
-
-    def _lock_of(self, key: str) -> threading.Lock:
-        with self._lock:
-            return self._computing.setdefault(key, threading.Lock())
-
-    def _compute(
-        self, key: str, compute: Callable[[], Any], clock: Callable[[], int], *, wait: bool
-    ) -> tuple[int, Any] | None:
-        lock = self._lock_of(key)
-        if not lock.acquire(blocking=wait):
-            return None
-        try:
-            with self._lock:
-                found = self._items.get(key)
-            if found is not None and self._monotonic() - found[0] < self._ttl:
-                return found[1], found[2]  # computed while this one waited
-            as_of, value = clock(), compute()
-            with self._lock:
-                self._items[key] = (self._monotonic(), as_of, value)
-                self._items.move_to_end(key)
-                while len(self._items) > self._size:
-                    self._items.popitem(last=False)
-            return as_of, value
-        finally:
-            with self._lock:
-                self._computing.pop(key, None)
-            lock.release()
-
-
-def _in_a_thread(work: Callable[[], None]) -> None:
-    def run() -> None:
-        try:
-            work()
-        except Exception:
-            log.exception("refreshing report figures failed")
-
-    threading.Thread(target=run, name="report-refresh", daemon=True).start()
-
-
-def _cache(request: Request) -> ReportCache:
-    cache: ReportCache | None = getattr(request.app.state, "web_report_cache", None)
+def _cache(request: Request) -> FigureCache:
+    cache: FigureCache | None = getattr(request.app.state, "web_report_cache", None)
     if cache is None:
-        cache = ReportCache(CACHE_TTL_S, STALE_S)
+        cache = FigureCache(CACHE_TTL_S, STALE_S)
         request.app.state.web_report_cache = cache
     return cache
 
 
-def figures(svc: Services, cache: ReportCache, user: WebUser, f: Filters) -> Figures:
+def figures(svc: Services, cache: FigureCache, user: WebUser, f: Filters) -> Figures:
     """The rows behind the page, from the API's reports (remembered for a while)."""
     principal = user.principal
     base = f"{user.tenant_id}:{f.start_us}:{f.end_us}"
