@@ -35,7 +35,6 @@ from sqlalchemy import (
     case,
     func,
     literal,
-    null,
     or_,
     select,
     text,
@@ -680,82 +679,29 @@ def compliance_over_time(
     "breach_rate"}` per period and metric, as if each period were a window of its own (an
     instance that breached in one period and ended in a later one counts in both, as
     breached). Periods are given by their edges so that they can follow the viewer's
-    days, DST included. One statement, one pass over the window's instances."""
+    days, DST included. Counted from the daily rollups, all periods in one pass; only the
+    partial UTC days at the periods' edges are read from the clocks (`app/rollups.py`)."""
     require(principal, Role.VIEWER)
     if len(edges) < 2 or any(a >= b for a, b in itertools.pairwise(edges)):
         raise TicketError("periods need two or more increasing edges", "from")
-    now = svc.clock()
-    w = Window(edges[0], edges[-1])
-    breached_at = breach_at(now)
-    widths = {b - a for a, b in itertools.pairwise(edges)}
-
-    def period(at: ColumnElement[Any]) -> ColumnElement[Any]:
-        """The index of the period holding `at` (an instant inside the window)."""
-        if len(widths) == 1:  # equal periods: arithmetic rather than a search
-            return (at - w.start_us) // max(widths)
-        return case(*((at < e, i) for i, e in enumerate(edges[1:-1])), else_=len(edges) - 2)
-
-    ended = and_(
-        ClockRow.state.in_((ClockState.MET.value, ClockState.BREACHED_MET.value)),
-        _in(ClockRow.stopped_us, w),
-    )
-    breached_in = _in(breached_at, w)
-    # each instance once: the period it ended in (if it did in the window; breached if it
-    # breached before that) and the period it breached in (if it did in the window)
-    one = (
-        select(
-            ClockRow.metric.label("metric"),
-            case((ended, period(ClockRow.stopped_us.expression)), else_=null()).label("ended"),
-            case((breached_in, period(breached_at)), else_=null()).label("breached"),
-            case((breached_at.is_not(None), 1), else_=0).label("late"),
-        )
-        .where(ClockRow.tenant_id == principal.tenant_id, or_(ended, breached_in))
-        .subquery()
-    )
-    # ... then counted in each: where it ended, and where it breached unless that is the
-    # same period
-    side = select(literal(0).label("k")).union_all(select(literal(1))).subquery()
-    at_end = and_(side.c.k == 0, one.c.ended.is_not(None))
-    at_breach = and_(
-        side.c.k == 1,
-        one.c.breached.is_not(None),
-        or_(one.c.ended.is_(None), one.c.ended != one.c.breached),
-    )
-    counted = (
-        select(
-            case((side.c.k == 0, one.c.ended), else_=one.c.breached).label("period"),
-            one.c.metric,
-            case((side.c.k == 0, one.c.late), else_=1).label("breached"),
-        )
-        .select_from(one.join(side, literal(True)))
-        .where(or_(at_end, at_breach))
-        .subquery()
-    )
-    q = (
-        select(
-            counted.c.period,
-            counted.c.metric,
-            func.count().label("counted"),
-            func.sum(counted.c.breached).label("breached"),
-        )
-        .group_by(counted.c.period, counted.c.metric)
-        .order_by(counted.c.period, counted.c.metric)
-    )
-    with svc.reading() as s:
-        rows = s.execute(q).all()
-    return [
-        {
-            "from": _iso(edges[r.period]),
-            "from_us": edges[r.period],
-            "metric": r.metric,
-            "counted": r.counted,
-            "met": r.counted - (r.breached or 0),
-            "breached": r.breached or 0,
-            "compliance_rate": _rate(r.counted - (r.breached or 0), r.counted),
-            "breach_rate": _rate(r.breached, r.counted),
-        }
-        for r in rows
-    ]
+    windows = [Window(a, b) for a, b in itertools.pairwise(edges)]
+    counts = _counts(svc, principal.tenant_id, windows, "metric", svc.clock())
+    rows: list[dict[str, Any]] = []
+    for start, period in zip(edges, counts, strict=False):
+        for (_, metric), (counted, breached, *_) in sorted(period.items()):
+            rows.append(
+                {
+                    "from": _iso(start),
+                    "from_us": start,
+                    "metric": metric,
+                    "counted": counted,
+                    "met": counted - breached,
+                    "breached": breached,
+                    "compliance_rate": _rate(counted - breached, counted),
+                    "breach_rate": _rate(breached, counted),
+                }
+            )
+    return rows
 
 
 def columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
