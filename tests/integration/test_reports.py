@@ -11,27 +11,12 @@ from typing import Any
 
 import pytest
 from apihelpers import START, FakeClock, Tenant
+from reportdata import CONFIG, at, four_tickets
 
 from slaguard.app import configs
 from slaguard.app.refresh import refresh_due
 from slaguard.app.services import Services
 from slaguard.config.files import parse_text
-
-CONFIG = """
-calendars:
-  always: {timezone: UTC, always_open: true}
-policies:
-  - name: standard
-    calendar: always
-    targets:
-      first_response: {P1: 1h, P2: 1h, P3: 1h, P4: 1h}
-      resolution: {P1: 8h, P2: 8h, P3: 8h, P4: 8h}
-    warnings: ["50%"]
-"""
-
-
-def at(minutes: float) -> str:
-    return (START + timedelta(minutes=minutes)).isoformat()
 
 
 @pytest.fixture
@@ -44,36 +29,7 @@ def dataset(make_tenant: Callable[..., Tenant], services: Services, clock: FakeC
         T3 team b, email: replied at 10m (met, never warned)
         T4 team b, chat:  no reply: breached at 1h, warned at 30m (found by the worker)
     """
-    t: Tenant = make_tenant("acme", config=False)
-    configs.apply_config(services, tenant_id=t.tenant_id, document=parse_text(CONFIG))
-    plan = {
-        "T1": ("a", "email", [("agent_reply", 30), ("resolved", 120)]),
-        "T2": ("a", "chat", [("agent_reply", 120)]),
-        "T3": ("b", "email", [("agent_reply", 10)]),
-        "T4": ("b", "chat", []),
-    }
-    for tid, (team, channel, _events) in plan.items():
-        doc: dict[str, Any] = {
-            "id": tid,
-            "priority": "P2",
-            "team": team,
-            "channel": channel,
-            "events": [{"id": f"{tid}-c", "type": "created", "at": at(0)}],
-        }
-        assert t.post("/api/v1/tickets", doc).status_code == 201
-    for tid, (_, _, events) in plan.items():
-        for n, (kind, minute) in enumerate(events):
-            clock.set(START + timedelta(minutes=minute))
-            r = t.post(
-                f"/api/v1/tickets/{tid}/events",
-                {"id": f"{tid}-{n}", "type": kind, "at": at(minute)},
-            )
-            assert r.status_code in (200, 201), r.text
-    clock.set(START + timedelta(hours=3))
-    # T4 was last written at START: the worker's refresh brings its clocks up to date.
-    while refresh_due(services, now=clock()):
-        pass
-    return t
+    return four_tickets(make_tenant, services, clock)
 
 
 def report(t: Tenant, name: str, **params: str) -> list[dict[str, Any]]:

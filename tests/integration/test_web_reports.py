@@ -9,37 +9,18 @@ import io
 import json
 import re
 from collections.abc import Callable
-from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from apihelpers import START, FakeClock, Tenant, TestClient
+from apihelpers import FakeClock, Tenant, TestClient
+from reportdata import at, four_tickets
 from webhelpers import make_user, sign_in
 
-from slaguard.app import configs
-from slaguard.app.refresh import refresh_due
 from slaguard.app.services import Services
-from slaguard.config.files import parse_text
 from slaguard.web.figure_cache import FigureCache
 from slaguard.web.i18n import Formatter
-
-CONFIG = """
-calendars:
-  always: {timezone: UTC, always_open: true}
-policies:
-  - name: standard
-    calendar: always
-    targets:
-      first_response: {P1: 1h, P2: 1h, P3: 1h, P4: 1h}
-      resolution: {P1: 8h, P2: 8h, P3: 8h, P4: 8h}
-    warnings: ["50%"]
-"""
-
-
-def at(minutes: float) -> str:
-    return (START + timedelta(minutes=minutes)).isoformat()
 
 
 @pytest.fixture
@@ -55,34 +36,7 @@ def dataset(make_tenant: Callable[..., Tenant], services: Services, clock: FakeC
     Counted: T1 first response and resolution, T2, T3, T4 first response: 5, 2 breached.
     By team: a 3 counted, 1 breached (66.7%); b 2 counted, 1 breached (50%).
     """
-    t: Tenant = make_tenant("acme", config=False)
-    configs.apply_config(services, tenant_id=t.tenant_id, document=parse_text(CONFIG))
-    plan = {
-        "T1": ("a", "email", [("agent_reply", 30), ("resolved", 120)]),
-        "T2": ("a", "chat", [("agent_reply", 120)]),
-        "T3": ("b", "email", [("agent_reply", 10)]),
-        "T4": ("b", "chat", []),
-    }
-    for tid, (team, channel, _events) in plan.items():
-        doc: dict[str, Any] = {
-            "id": tid,
-            "priority": "P2",
-            "team": team,
-            "channel": channel,
-            "events": [{"id": f"{tid}-c", "type": "created", "at": at(0)}],
-        }
-        assert t.post("/api/v1/tickets", doc).status_code == 201
-    for tid, (_, _, events) in plan.items():
-        for n, (kind, minute) in enumerate(events):
-            clock.set(START + timedelta(minutes=minute))
-            r = t.post(
-                f"/api/v1/tickets/{tid}/events",
-                {"id": f"{tid}-{n}", "type": kind, "at": at(minute)},
-            )
-            assert r.status_code in (200, 201), r.text
-    clock.set(START + timedelta(hours=3))
-    while refresh_due(services, now=clock()):
-        pass
+    t = four_tickets(make_tenant, services, clock)
     r = t.client.put(
         "/api/v1/tickets/T2/breaches/first_response/1",
         json={"reason": "staffing"},
