@@ -115,6 +115,8 @@ ACTOR = "admin of bench"  # who create_ticket records as having created a ticket
 # Every ticket has a team, as in most help desks (the worker's hourly backlog sample
 # counts open tickets by team).
 TEAM = "tier1"
+# The report groupings after `assignee` in tickets (`app/ticket_dims.py`), none set here.
+DIMENSIONS = ("queue", "category", "product", "channel", "tier", "account")
 
 
 def config(hook: str) -> dict[str, Any]:
@@ -178,6 +180,7 @@ def generate(spec: Spec) -> tuple[Rows, list[int]]:
                 ev.fields.get("priority"),
                 ev.fields.get("team"),
                 ev.fields.get("assignee"),
+                *(None,) * len(DIMENSIONS),  # queue ... account: none of them set
                 ev.policy.name if ev.policy is not None else None,
                 next((st.value for st in SEVERITY if st in states), None),
                 spec.version,

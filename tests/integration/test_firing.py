@@ -196,16 +196,23 @@ def test_two_workers_take_different_tickets_and_fire_each_level_once(
     assert count(services, OutboxRow) == 30
 
 
-def test_the_notifications_fired_can_be_claimed_by_their_delivery_ids(
+def test_the_notifications_fired_are_handed_over_leased_and_claimable_after_the_lease(
     services: Services, tenant: Tenant, clock: FakeClock
 ) -> None:
     create(tenant, clock, 5)
     clock.advance(timedelta(seconds=11))
-    fresh: list[str] = []
-    assert firing.fire_due(services, now=clock(), limit=10, fresh=fresh) == 5
+    fresh: list[outbox.Claimed] = []
+    assert firing.fire_due(services, now=clock(), limit=10, fresh=fresh, lease_us=10**6) == 5
     assert len(fresh) == 5
-    claimed = outbox.claim(services, now=clock(), limit=64, lease_us=10**6, among=fresh[:2])
-    assert sorted(c.delivery_id for c in claimed) == sorted(fresh[:2])
-    rest = outbox.claim(services, now=clock(), limit=64, lease_us=10**6)
-    assert sorted(c.delivery_id for c in rest) == sorted(fresh[2:])
-    assert outbox.claim(services, now=clock(), limit=64, lease_us=10**6, among=fresh) == []
+    assert all(c.attempts == 1 and c.settings for c in fresh)
+    # leased to the caller, which sends them without a claim: nobody else takes them
+    assert outbox.claim(services, now=clock(), limit=64, lease_us=10**6) == []
+    # the caller did not send them (it crashed): after the lease, anyone does, same ids
+    clock.advance(timedelta(seconds=2))
+    again = outbox.claim(services, now=clock(), limit=64, lease_us=10**6)
+    assert sorted(c.delivery_id for c in again) == sorted(c.delivery_id for c in fresh)
+    assert sorted(c.row_id for c in again) == sorted(c.row_id for c in fresh)
+    assert {c.attempts for c in again} == {2}
+    assert [c.payload for c in sorted(again, key=lambda c: c.row_id)] == [
+        c.payload for c in sorted(fresh, key=lambda c: c.row_id)
+    ]

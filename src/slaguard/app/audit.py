@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Any
 
-from sqlalchemy import JSON, Text, bindparam, cast, func, insert, select, text, type_coerce
+from sqlalchemy import JSON, Text, bindparam, cast, func, insert, select, text, type_coerce, update
 from sqlalchemy.orm import Session
 
 from slaguard.app.services import Services
@@ -56,6 +56,11 @@ __all__ = [
 GENESIS = "0" * 64
 _AUDIT = AuditRow.metadata.tables[AuditRow.__tablename__]
 _SEAL_LOCK_BASE = 0x5_1A_A0D1_0000
+_SEAL = (
+    update(_AUDIT)
+    .where(_AUDIT.c.id == bindparam("rid"))
+    .values(seq=bindparam("seq"), prev_hash=bindparam("prev_hash"), hash=bindparam("hash"))
+)
 
 
 def _canonical(value: Any) -> str:
@@ -167,17 +172,22 @@ def seal(svc: Services, *, limit: int = 5000) -> int:
                 .limit(1)
             ).first()
             seq, prev = (head.seq, head.hash) if head is not None else (0, GENESIS)
-            rows = s.scalars(
-                select(AuditRow)
+            rows = s.execute(
+                select(AuditRow.id, AuditRow.content_hash)
                 .where(AuditRow.tenant_id == tenant_id, AuditRow.seq.is_(None))
                 .order_by(AuditRow.id)
                 .limit(limit - sealed)
-            )
-            for row in rows:
+            ).all()
+            params: list[dict[str, Any]] = []
+            for rid, content in rows:
                 seq += 1
-                row.seq, row.prev_hash = seq, prev
-                row.hash = prev = chain_hash(seq, prev, row.content_hash)
-                sealed += 1
+                chained = chain_hash(seq, prev, content)
+                params.append({"rid": rid, "seq": seq, "prev_hash": prev, "hash": chained})
+                prev = chained
+            if params:
+                # one statement for the group (an executemany), not one ORM flush per row
+                s.connection().execute(_SEAL, params)
+                sealed += len(params)
             if sealed >= limit:
                 break
     return sealed

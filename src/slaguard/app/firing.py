@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +45,7 @@ from slaguard.app.automation import notification, run_actions, run_trigger, tick
 from slaguard.app.configs import sla_config
 from slaguard.app.due import RETRY_BROKEN_US, lock_due
 from slaguard.app.escalations import ack_url, escalation_view
+from slaguard.app.outbox import Claimed
 from slaguard.app.services import Services
 from slaguard.db.tables import (
     ConfigVersionRow,
@@ -83,19 +84,34 @@ def next_due(svc: Services) -> int | None:
         return s.scalar(select(TimerRow.fire_us).order_by(TimerRow.fire_us).limit(1))
 
 
-def fire_due(svc: Services, *, now: int, limit: int = 200, fresh: list[str] | None = None) -> int:
+def fire_due(
+    svc: Services,
+    *,
+    now: int,
+    limit: int = 200,
+    fresh: list[Claimed] | None = None,
+    lease_us: int = 0,
+) -> int:
     """Process the due timers of up to `limit` tickets; how many tickets were taken.
-    `fresh` receives the delivery ids of the notifications written that are due now
-    (for `outbox.claim(among=...)`; should the transaction fail, some name nothing)."""
-    fresh = [] if fresh is None else fresh
+
+    With `fresh`, the notifications written that are due now are written already leased
+    to the caller for `lease_us` (`outbox.write_leased`) and, once committed, added to
+    `fresh` for the caller to send without claiming them; without it, they are left to
+    `outbox.claim`."""
     try:
-        return _fire(svc, now, limit, fresh, one_by_one=False)
+        taken, claimed = _fire(svc, now, limit, fresh is not None, lease_us, one_by_one=False)
     except Exception:
         log.exception("timer_batch_failed", tickets=limit)
-        return _fire(svc, now, limit, fresh, one_by_one=True)
+        taken, claimed = _fire(svc, now, limit, fresh is not None, lease_us, one_by_one=True)
+    if fresh is not None:
+        fresh.extend(claimed)  # committed: nothing of a transaction that failed
+    return taken
 
 
-def _fire(svc: Services, now: int, limit: int, fresh: list[str], *, one_by_one: bool) -> int:
+def _fire(
+    svc: Services, now: int, limit: int, hand_over: bool, lease_us: int, *, one_by_one: bool
+) -> tuple[int, list[Claimed]]:
+    fresh: list[Claimed] | None = [] if hand_over else None
     with svc.writing() as s:
         rows = lock_due(
             s,
@@ -106,8 +122,8 @@ def _fire(svc: Services, now: int, limit: int, fresh: list[str], *, one_by_one: 
             limit=limit,
         )
         if not rows:
-            return 0
-        batch = _Batch.load(s, svc, rows, now, fresh)
+            return 0, []
+        batch = _Batch.load(s, svc, rows, now, lease_us, fresh)
         writes = _Writes()
         failed: list[int] = []
         for row in rows:
@@ -115,7 +131,7 @@ def _fire(svc: Services, now: int, limit: int, fresh: list[str], *, one_by_one: 
             ok = _fire_alone(batch, row) if alone else _fire_in_batch(batch, row, writes)
             if not ok:
                 failed.append(row.id)
-        writes.write(s, now, fresh)
+        batch.write(writes, fresh)
         if failed:
             s.execute(
                 update(TimerRow)
@@ -123,7 +139,7 @@ def _fire(svc: Services, now: int, limit: int, fresh: list[str], *, one_by_one: 
                 .values(fire_us=now + RETRY_BROKEN_US)
             )
         svc.checkpoint("fired")  # decided, not yet committed
-    return len(rows)
+    return len(rows), fresh or []
 
 
 # ---------------------------------------------------------------------------------------
@@ -212,19 +228,27 @@ class _Writes:
         self.done_timers += other.done_timers
         self.plans.update(other.plans)
 
-    def write(self, s: Session, now: int, fresh: list[str]) -> None:
-        """Write it all; the delivery ids of notifications due now go to `fresh`."""
-        fresh.extend(
-            r["delivery_id"]
-            for r in self.outbox
-            if r["state"] == outbox.PENDING and r["next_us"] <= now
-        )
+    def write(
+        self,
+        s: Session,
+        now: int,
+        leased: tuple[int, Callable[[int], EscalationConfig | None]] | None = None,
+    ) -> list[Claimed]:
+        """Write it all. With `leased` (the lease, the tenants' channels): the
+        notifications due now are written leased to the caller and returned."""
         if self.escalations:
             s.execute(
                 insert(_ESCALATIONS),
                 [{k: getattr(e, k) for k in _ESCALATION_FIELDS} for e in self.escalations],
             )
-        outbox.write_rows(s, self.outbox)
+        claimed: list[Claimed] = []
+        if leased is None:
+            outbox.write_rows(s, self.outbox)
+        else:
+            lease_us, escalation = leased
+            claimed = outbox.write_leased(
+                s, self.outbox, now=now, lease_us=lease_us, escalation=escalation
+            )
         by_tenant: dict[int, list[audit.Entry]] = defaultdict(list)
         for tenant_id, entry in self.audit:
             by_tenant[tenant_id].append(entry)
@@ -237,6 +261,7 @@ class _Writes:
         timers.replace_timers(s, self.plans, now)
         if self.new_timers:
             s.execute(insert(_TIMERS), self.new_timers)
+        return claimed
 
 
 @dataclass
@@ -254,12 +279,21 @@ class _Batch:
     latest: dict[int, int]
     ids: _Ids
     level_timers: int
-    fresh: list[str]
+    lease_us: int
+    # With a list: notifications due now are written leased, and land here once written
+    # (in the transaction, not yet committed).
+    fresh: list[Claimed] | None
     _idle_runs: dict[tuple[int, str], set[str]] | None = None
 
     @classmethod
     def load(
-        cls, s: Session, svc: Services, rows: list[TicketRow], now: int, fresh: list[str]
+        cls,
+        s: Session,
+        svc: Services,
+        rows: list[TicketRow],
+        now: int,
+        lease_us: int,
+        fresh: list[Claimed] | None,
     ) -> _Batch:
         ids = [r.id for r in rows]
         due: dict[int, list[_Due]] = {k: [] for k in ids}
@@ -322,8 +356,32 @@ class _Batch:
             latest,
             _Ids(s, svc.is_sqlite),
             level_timers,
+            lease_us,
             fresh,
         )
+
+    def write(self, w: _Writes, fresh: list[Claimed] | None) -> None:
+        """Write `w` in the batch's transaction (or the savepoint open in it); with
+        `fresh`, the notifications due now go there, leased (committed with the savepoint
+        or transaction that is open: the caller adds them to `fresh` once it is)."""
+        if fresh is None:
+            w.write(self.s, self.now)
+        else:
+            fresh.extend(w.write(self.s, self.now, (self.lease_us, self._escalation_now)))
+
+    def mine(self) -> list[Claimed] | None:
+        """A list for what a savepoint leases (kept only if the savepoint is)."""
+        return None if self.fresh is None else []
+
+    def keep(self, mine: list[Claimed] | None) -> None:
+        if self.fresh is not None and mine:
+            self.fresh.extend(mine)
+
+    def _escalation_now(self, tenant_id: int) -> EscalationConfig | None:
+        version = self.latest.get(tenant_id)
+        if version is None:
+            return None
+        return sla_config(self.svc, tenant_id=tenant_id, version=version).escalation
 
     def current_escalation(self, tenant_id: int, fallback: SlaConfig) -> EscalationConfig:
         """Channels and people as configured now (see `automation.current_escalation`)."""
@@ -386,9 +444,11 @@ def _fire_in_batch(batch: _Batch, row: TicketRow, writes: _Writes) -> bool:
                 p.w.plans[row.id] = (row.tenant_id, plan)
             writes.merge(p.w)
             return True
+        mine = batch.mine()
         with batch.s.begin_nested():
-            p.w.write(batch.s, batch.now, batch.fresh)
+            batch.write(p.w, mine)
             tickets.append(batch.s, batch.svc, row, p.w.events, now=batch.now)
+        batch.keep(mine)
     except Exception:
         log.exception("timer_failed", ticket=row.external_id, tenant=row.tenant_id)
         return False
@@ -399,13 +459,15 @@ def _fire_alone(batch: _Batch, row: TicketRow) -> bool:
     """The ticket decided and written on its own, in a savepoint. False: it failed."""
     s = batch.s
     try:
+        mine = batch.mine()
         with s.begin_nested():
             p = _run(batch, row)
-            p.w.write(s, batch.now, batch.fresh)
+            batch.write(p.w, mine)
             if p.w.events:
                 tickets.append(s, batch.svc, row, p.w.events, now=batch.now)
             else:
                 timers.plan_timers(s, row, p.ev, p.ticket, p.config, batch.now)
+        batch.keep(mine)
     except Exception:
         log.exception("timer_failed", ticket=row.external_id, tenant=row.tenant_id)
         return False

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +47,7 @@ __all__ = [
     "list_outbox",
     "next_due",
     "retry",
+    "write_leased",
     "write_rows",
 ]
 
@@ -147,6 +148,55 @@ def write_rows(s: Session, rows: Sequence[Mapping[str, Any]]) -> None:
         s.execute(insert_new(s.get_bind().dialect.name, _OUTBOX, key=["delivery_id"]), rows)
 
 
+def write_leased(
+    s: Session,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    now: int,
+    lease_us: int,
+    escalation: Callable[[int], EscalationConfig | None],
+) -> list[Claimed]:
+    """Insert outbox rows (from `enqueue`'s sink) like `write_rows`, except that those due
+    now are written already leased to the caller, as `claim` would lease them (attempts 1,
+    due again after the lease): returned for the caller to send once it has committed, with
+    no claim of its own. Should the caller not send them (it crashed), anyone claims them
+    after the lease and sends them under the same delivery id. `escalation` gives a
+    tenant's channels and people as configured now; a row whose channel it lacks is
+    written unleased, left to `claim`."""
+    leased: dict[str, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
+    plain: list[Mapping[str, Any]] = []
+    configs: dict[int, EscalationConfig | None] = {}
+    for r in rows:
+        settings: Mapping[str, Any] | None = None
+        if r["state"] == PENDING and r["next_us"] <= now:
+            tenant_id = r["tenant_id"]
+            if tenant_id not in configs:
+                configs[tenant_id] = escalation(tenant_id)
+            config = configs[tenant_id]
+            if r["channel"] is None:
+                settings = {"to": [r["person"]]}
+            elif config is not None and (channel := config.channels.get(r["channel"])):
+                settings = channel.settings
+        if settings is None:
+            plain.append(r)
+        else:
+            leased[r["delivery_id"]] = ({**r, "attempts": 1, "next_us": now + lease_us}, settings)
+    write_rows(s, plain)
+    if not leased:
+        return []
+    stmt = insert_new(s.get_bind().dialect.name, _OUTBOX, key=["delivery_id"])
+    written = s.execute(
+        stmt.returning(_OUTBOX.c.id, _OUTBOX.c.delivery_id), [r for r, _ in leased.values()]
+    ).all()  # a delivery id already stored is not returned: not ours to send
+    out: list[Claimed] = []
+    for row_id, delivery_id in sorted(written):
+        r, settings = leased[delivery_id]
+        out.append(
+            Claimed(row_id, delivery_id, r["channel_type"], settings, r["payload"], r["attempts"])
+        )
+    return out
+
+
 # ---------------------------------------------------------------------------------------
 # delivery
 # ---------------------------------------------------------------------------------------
@@ -238,28 +288,23 @@ def claim(
     now: int,
     limit: int,
     lease_us: int,
-    among: Sequence[str] | None = None,
 ) -> list[Claimed]:
     """Take up to `limit` due deliveries, leased for `lease_us`: one UPDATE ... RETURNING
     of the rows a subquery picks (locked, skipping locked ones, on PostgreSQL).
 
-    `among`: only these delivery ids (those the caller just wrote), found by their
-    unique index. The general search walks the due index from its start, and in a
-    burst that start is thick with entries of rows claimed moments ago that vacuum has
-    not removed yet; taking fresh rows by id keeps each claim as cheap as the first."""
+    What a worker has just fired it does not claim: it wrote it leased to itself
+    (`write_leased`). The search walks the due index from its start, which in a burst
+    is thick with entries of rows taken moments ago that vacuum has not removed yet."""
     out: list[Claimed] = []
     with svc.writing() as s:
-        if among is None:
-            _fold_digests(s, now)
-            s.flush()  # the digests it made are claimed below (by a Core statement)
+        _fold_digests(s, now)
+        s.flush()  # the digests it made are claimed below (by a Core statement)
         due = (
             select(_OUTBOX.c.id)
             .where(_OUTBOX.c.state == PENDING, _OUTBOX.c.next_us <= now)
             .order_by(_OUTBOX.c.next_us)
             .limit(limit)
         )
-        if among is not None:
-            due = due.where(_OUTBOX.c.delivery_id.in_(list(among)))
         if not svc.is_sqlite:
             due = due.with_for_update(skip_locked=True)
         rows = s.execute(

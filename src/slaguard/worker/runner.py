@@ -99,8 +99,9 @@ class Worker:
     database_url: str | None = None  # PostgreSQL: LISTEN for wake-ups
     _wake: asyncio.Event = field(default_factory=asyncio.Event)  # a timer planned soon
     _outbox: asyncio.Event = field(default_factory=asyncio.Event)  # deliveries written
-    # Delivery ids this worker just fired, due now: claimed by id, ahead of a search.
-    _fresh: collections.deque[str] = field(default_factory=collections.deque)
+    # Deliveries this worker just fired, due now, written leased to it (with the instant
+    # the lease ends): sent without a claim, ahead of a search for others.
+    _fresh: collections.deque[tuple[int, Claimed]] = field(default_factory=collections.deque)
 
     async def run_once(self) -> RoundStats:
         """Everything due now, fired and delivered (as far as one attempt each goes)."""
@@ -163,11 +164,12 @@ class Worker:
         sample backlogs when an hour has passed; how many tickets were taken, and whether
         a batch was full (more may be due)."""
         svc, opts = self.svc, self.options
-        fresh: list[str] = []
+        fresh: list[Claimed] = []
+        now, lease_us = svc.clock(), self._lease_us
         fired = await asyncio.to_thread(
-            firing.fire_due, svc, now=svc.clock(), limit=opts.batch, fresh=fresh
+            firing.fire_due, svc, now=now, limit=opts.batch, fresh=fresh, lease_us=lease_us
         )
-        self._fresh.extend(fresh)
+        self._fresh.extend((now + lease_us, c) for c in fresh)
         refreshed = await asyncio.to_thread(
             refresh.refresh_due, svc, now=svc.clock(), limit=opts.batch
         )
@@ -181,18 +183,13 @@ class Worker:
         """Claim due deliveries, send them concurrently, record the outcomes; how many
         were sent and how many failed."""
         svc, opts = self.svc, self.options
-        lease_us = round(opts.lease_seconds * 1_000_000)
+        lease_us = self._lease_us
         claimed: list[Claimed] = []
-        while self._fresh and not claimed:  # what this worker just fired, by id
-            among = [self._fresh.popleft() for _ in range(min(opts.concurrency, len(self._fresh)))]
-            claimed = await asyncio.to_thread(
-                outbox.claim,
-                svc,
-                now=svc.clock(),
-                limit=opts.concurrency,
-                lease_us=lease_us,
-                among=among,
-            )
+        now = svc.clock()
+        while self._fresh and len(claimed) < opts.concurrency:  # leased to this worker
+            until, c = self._fresh.popleft()
+            if until > now:  # else the lease ended: anyone may have claimed it since
+                claimed.append(c)
         if not claimed:  # anything else due: retries, other workers' leftovers, digests
             claimed = await asyncio.to_thread(
                 outbox.claim, svc, now=svc.clock(), limit=opts.concurrency, lease_us=lease_us
@@ -213,6 +210,10 @@ class Worker:
         )
         sent = sum(o.ok for o in outcomes)
         return sent, len(outcomes) - sent
+
+    @property
+    def _lease_us(self) -> int:
+        return round(self.options.lease_seconds * 1_000_000)
 
     async def _send(self, c: Claimed) -> Outcome:
         try:
