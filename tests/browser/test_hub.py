@@ -71,6 +71,9 @@ def test_escalation_policy_and_review_cadence(page_for: Any, site: Any) -> None:
     page = page_for("acme", "viewer")
     levels = page.query_selector_all("#escalation-policy li[data-level]")
     assert len(levels) == 3
+    assert "at 75%" in levels[0].inner_text()
+    assert "at breach" in levels[1].inner_text()
+    assert "2 hours after breach" in levels[2].inner_text()
     assert "Weekly SLA review" in page.inner_text("#review-cadence")
     with page.expect_download() as download:
         page.click("#review-ics")
