@@ -115,6 +115,9 @@ def _reading(svc: Services) -> Iterator[Session]:
     with svc.reading() as s:
         if not svc.is_sqlite:
             s.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
+            # A report's statements run once each: compiling them (PostgreSQL's JIT, on
+            # by default) costs more than it saves.
+            s.execute(text("SET LOCAL jit = off"))
         yield s
 
 
