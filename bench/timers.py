@@ -69,7 +69,7 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from ingest import PG_ADMIN, percentile  # the ingest benchmark's server and percentile
-from slaguard.app import audit
+from slaguard.app import audit, imports
 from slaguard.app.configs import apply_config, sla_config
 from slaguard.app.services import Services, system_clock
 from slaguard.app.tenants import Principal, Role, create_tenant, tenant_named
@@ -83,21 +83,11 @@ from slaguard.domain.calendar import from_us, to_us
 from slaguard.domain.engine import evaluate_us
 from slaguard.domain.escalation import plan_levels
 from slaguard.domain.policy import SlaConfig
-from slaguard.domain.states import ClockState
 from slaguard.schemas.ticket import parse_ticket
 
 HOUR_US = 3_600_000_000
 DAY_US = 24 * HOUR_US
 CHUNK = 10_000  # tickets generated and copied per transaction
-# The worst clock state first: the ticket's `sla_state` is its worst clock's.
-SEVERITY = (
-    ClockState.BREACHED,
-    ClockState.RUNNING,
-    ClockState.PAUSED,
-    ClockState.BREACHED_MET,
-    ClockState.MET,
-    ClockState.CANCELLED,
-)
 # The columns each generated row fills, in the tables' own order (ids of tickets only:
 # they are drawn from the sequence first, so the other rows can refer to them).
 COLUMNS = {
@@ -115,8 +105,6 @@ ACTOR = "admin of bench"  # who create_ticket records as having created a ticket
 # Every ticket has a team, as in most help desks (the worker's hourly backlog sample
 # counts open tickets by team).
 TEAM = "tier1"
-# The report groupings after `assignee` in tickets (`app/ticket_dims.py`), none set here.
-DIMENSIONS = ("queue", "category", "product", "channel", "tier", "account")
 
 
 def config(hook: str) -> dict[str, Any]:
@@ -167,51 +155,19 @@ def generate(spec: Spec) -> tuple[Rows, list[int]]:
         event = {"id": f"{name}-c", "type": "created", "at": from_us(created).isoformat()}
         ticket = parse_ticket({**fields, "events": [event]}, cfg)
         ev = evaluate_us(ticket, cfg, now)
-        states = {c.state for c in ev.clocks}
-        rows["tickets"].append(
-            (
-                pk,
-                tenant,
-                name,
-                "api",
-                dumps(fields),
-                ev.type,
-                ev.status,
-                ev.fields.get("priority"),
-                ev.fields.get("team"),
-                ev.fields.get("assignee"),
-                *(None,) * len(DIMENSIONS),  # queue ... account: none of them set
-                ev.policy.name if ev.policy is not None else None,
-                next((st.value for st in SEVERITY if st in states), None),
-                spec.version,
-                min(e.at for e in ticket.events),
-                now,
-            )
-        )
-        rows["events"].append((tenant, pk, event["id"], "created", created, dumps(event), now))
-        rows["clocks"].extend(
-            (
-                tenant,
-                pk,
-                c.metric,
-                c.cycle,
-                c.state.value,
-                c.policy,
-                c.target_us,
-                c.started_at,
-                c.due_at,
-                c.stopped_at,
-                c.breached_at,
-                c.elapsed_us,
-                dumps([[label, t] for label, t in c.warnings]),
-                c.next_at,
-            )
-            for c in ev.clocks
-        )
-        rows["clock_log"].extend(
-            (tenant, pk, t, metric, cycle, action, detail[:300], cause)
-            for t, metric, cycle, action, detail, cause in ev.raw_log
-        )
+        # the rows `slaguard import` writes for the ticket: what `create_ticket` stores
+        row, events, clocks, log = imports.ticket_rows(fields, [event], ticket, ev, now)
+        values = {
+            **row,
+            "id": pk,
+            "tenant_id": tenant,
+            "source": "api",
+            "document": dumps(row["document"]),
+            "config_version": spec.version,
+        }
+        rows["tickets"].append(tuple(values[c] for c in COLUMNS["tickets"]))
+        for table, part in (("events", events), ("clocks", clocks), ("clock_log", log)):
+            rows[table].extend((tenant, pk, *r) for r in part)
         [plan] = plan_levels(ev, cfg.escalation.ladders)  # one ladder, one level, one clock
         key = level_key(plan.ladder, plan.level, plan.metric, plan.cycle)
         rows["timers"].append((tenant, pk, LEVEL, key, plan.at))

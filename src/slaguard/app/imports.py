@@ -717,12 +717,12 @@ def _prepare(draft: _Draft, k: _Keyed, config: SlaConfig, now: int) -> _Ready | 
         docs,
         doc_lines,
         doc_index,
-        *_rows(draft.fields, docs, parsed, evaluation, now),
+        *ticket_rows(draft.fields, docs, parsed, evaluation, now),
         links,
     )
 
 
-def _rows(
+def ticket_rows(
     fields: dict[str, Any], docs: list[dict[str, Any]], parsed: Ticket, ev: Evaluation, now: int
 ) -> tuple[dict[str, Any], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """What `create_ticket` writes (`_insert_events` and `_recompute`), as plain rows;

@@ -50,7 +50,10 @@ def _sign_in_required(request: Request, exc: Exception) -> Response:
 
 
 def mount(app: FastAPI) -> None:
+    """The dashboard's pages on `app`, whose `state.services` is already set."""
     app.state.web_sessions = TtlCache[WebUser](SESSION_TTL_S)
+    app.state.web_hub_cache = hub.figure_cache(app.state.services)
+    app.state.web_report_cache = reports.figure_cache()
     app.state.html_error_page = error_page
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

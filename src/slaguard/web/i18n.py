@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import Locale, dates, numbers
+from babel import dates, numbers
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -109,10 +109,6 @@ class Formatter:
     locale: str
     tz: ZoneInfo
 
-    @property
-    def babel_locale(self) -> Locale:
-        return Locale.parse(self.locale)
-
     def local(self, us: int) -> datetime:
         return datetime.fromtimestamp(us / 1_000_000, UTC).astimezone(self.tz)
 
@@ -125,11 +121,6 @@ class Formatter:
         if us is None:
             return ""
         return dates.format_date(self.local(us).date(), fmt, locale=self.locale)
-
-    def time(self, us: int | None, fmt: str = "short") -> str:
-        if us is None:
-            return ""
-        return dates.format_time(self.local(us), fmt, locale=self.locale)
 
     def weekday(self, index: int) -> str:
         """The name of a weekday (0 is Monday), as this locale writes it alone."""

@@ -101,14 +101,6 @@ class Viewer:
         text = translations(self.locale).gettext(message)
         return text % variables if variables else text
 
-    def pgettext(self, context: str, message: str, **variables: Any) -> str:
-        text = str(translations(self.locale).pgettext(context, message))
-        return text % variables if variables else text
-
-    def ngettext(self, singular: str, plural: str, n: int, **variables: Any) -> str:
-        text = translations(self.locale).ngettext(singular, plural, n)
-        return text % {"num": n, **variables}
-
 
 def viewer(request: Request) -> Viewer:
     user = cast("WebUser | None", getattr(request.state, "user", None))

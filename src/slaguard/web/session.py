@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
 from typing import Annotated, cast
 from urllib.parse import quote
 
@@ -109,7 +110,7 @@ async def check_csrf(request: Request, user: WebUser) -> None:
         raise CsrfFailed("the form is out of date or not from this site: reload the page")
 
 
-def _with_role(role: Role):  # type: ignore[no-untyped-def]
+def _with_role(role: Role) -> Callable[..., Awaitable[WebUser]]:
     async def check(request: Request, user: Annotated[WebUser, Depends(_signed_in)]) -> WebUser:
         require(user.principal, role)
         if request.method not in ("GET", "HEAD", "OPTIONS"):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, cast
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -74,7 +74,13 @@ class Params:
         return ("?" + urlencode(kept)) if kept else ""
 
 
-def _params(team: str | None, queue: str | None, window: str | None, lane: str | None) -> Params:
+Text = Annotated[str | None, Query(max_length=200)]
+
+
+async def _params(
+    team: Text = None, queue: Text = None, window: Text = None, lane: Text = None
+) -> Params:
+    """The hub's query parameters, as every view of it reads them."""
     return Params(
         team=(team or "").strip()[:200] or None,
         queue=(queue or "").strip()[:200] or None,
@@ -83,7 +89,7 @@ def _params(team: str | None, queue: str | None, window: str | None, lane: str |
     )
 
 
-Text = Annotated[str | None, Query(max_length=200)]
+HubParams = Annotated[Params, Depends(_params)]
 
 
 def _filter(request: Request, p: Params, now: int) -> hub_app.HubFilter:
@@ -96,12 +102,14 @@ def _filter(request: Request, p: Params, now: int) -> hub_app.HubFilter:
     return hub_app.HubFilter(start_us=start, end_us=now + 1, team=p.team, queue=p.queue)
 
 
-def _cache(request: Request, svc: Services) -> FigureCache:
-    cache: FigureCache | None = getattr(request.app.state, "web_hub_cache", None)
-    if cache is None:
-        cache = FigureCache(REFRESH_S, 0.0, monotonic=lambda: svc.clock() / 1_000_000)
-        request.app.state.web_hub_cache = cache
-    return cache
+def figure_cache(svc: Services) -> FigureCache:
+    """The hub's figures of each view, kept for the live-refresh interval by the
+    services' clock (made once per application, by `web.mount`)."""
+    return FigureCache(REFRESH_S, 0.0, monotonic=lambda: svc.clock() / 1_000_000)
+
+
+def _cache(request: Request) -> FigureCache:
+    return cast("FigureCache", request.app.state.web_hub_cache)
 
 
 def _figures(
@@ -122,7 +130,7 @@ async def _context(
     request: Request, user: ViewerUser, svc: Services, p: Params
 ) -> dict[str, object]:
     f = _filter(request, p, svc.clock())
-    figures = await run_in_threadpool(_figures, _cache(request, svc), svc, user, p, f)
+    figures = await run_in_threadpool(_figures, _cache(request), svc, user, p, f)
     lane_rows = None
     if p.lane is not None:
         lane_rows = await run_in_threadpool(
@@ -162,12 +170,8 @@ async def hub(
     request: Request,
     user: ViewerUser,
     svc: Annotated[Services, Depends(web_services)],
-    team: Text = None,
-    queue: Text = None,
-    window: Text = None,
-    lane: Text = None,
+    p: HubParams,
 ) -> HTMLResponse:
-    p = _params(team, queue, window, lane)
     return render(request, "hub.html", await _context(request, user, svc, p))
 
 
@@ -176,12 +180,8 @@ async def live(
     request: Request,
     user: ViewerUser,
     svc: Annotated[Services, Depends(web_services)],
-    team: Text = None,
-    queue: Text = None,
-    window: Text = None,
-    lane: Text = None,
+    p: HubParams,
 ) -> HTMLResponse:
-    p = _params(team, queue, window, lane)
     return render(request, "hub_live.html", await _context(request, user, svc, p))
 
 

@@ -29,7 +29,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -147,12 +147,14 @@ def parse_filters(query: Mapping[str, str], tz: ZoneInfo, now_us: int) -> Filter
     return Filters(days, first, last, group_by, metric, tuple(edges))
 
 
+def figure_cache() -> FigureCache:
+    """The reports' figures, fresh for CACHE_TTL_S and served stale for STALE_S more
+    (made once per application, by `web.mount`)."""
+    return FigureCache(CACHE_TTL_S, STALE_S)
+
+
 def _cache(request: Request) -> FigureCache:
-    cache: FigureCache | None = getattr(request.app.state, "web_report_cache", None)
-    if cache is None:
-        cache = FigureCache(CACHE_TTL_S, STALE_S)
-        request.app.state.web_report_cache = cache
-    return cache
+    return cast("FigureCache", request.app.state.web_report_cache)
 
 
 def figures(svc: Services, cache: FigureCache, user: WebUser, f: Filters) -> Figures:
