@@ -3,8 +3,10 @@ its own result or error, and none is answered before its commit."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -139,3 +141,40 @@ def test_when_the_commit_fails_every_write_of_the_batch_fails() -> None:
         group.run(lambda _s: 3)
     db.fail_commit = False
     assert group.run(lambda _s: 4) == 4
+
+
+def test_the_writer_thread_ends_when_idle_and_the_next_write_starts_another() -> None:
+    db = FakeDatabase()
+    group = GroupCommit(db.transaction, idle_s=0.05)
+    assert group.run(lambda _s: 1) == 1
+    first = group._writer
+    deadline = time.monotonic() + 5
+    while group._writer is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert group._writer is None
+    assert first is not None and not first.is_alive()
+    assert group.run(lambda _s: 2) == 2
+    assert db.log == ["begin", "commit", "begin", "commit"]
+
+
+def test_writes_are_awaited_on_an_event_loop_without_blocking_it() -> None:
+    db = FakeDatabase()
+    group = GroupCommit(db.transaction)
+    release = threading.Event()
+    ticks: list[int] = []
+
+    def slow(_s: Any) -> str:
+        release.wait(5)
+        return "slow"
+
+    async def main() -> list[Any]:
+        waiting = asyncio.wrap_future(group.submit(slow))
+        queued = asyncio.wrap_future(group.submit(lambda _s: "queued"))
+        for i in range(3):  # the loop runs while the writes wait
+            ticks.append(i)
+            await asyncio.sleep(0)
+        release.set()
+        return list(await asyncio.gather(waiting, queued))
+
+    assert asyncio.run(main()) == ["slow", "queued"]
+    assert ticks == [0, 1, 2]

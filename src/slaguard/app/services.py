@@ -10,6 +10,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -123,7 +124,11 @@ class Services:
     # Called at named points of the worker's transactions; tests use it to stop the
     # process abruptly there (see `slaguard.worker.crash`).
     checkpoint: Callable[[str], None] = lambda _name: None
+    # PostgreSQL: how many writes `submit_write` runs at once (each holds a connection).
+    write_threads: int = 8
     _group: GroupCommit = field(init=False, repr=False)
+    _writers: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+    _writers_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._group = GroupCommit(self.writing)
@@ -134,6 +139,22 @@ class Services:
         its own (`app/group_commit.py`): for short writes many requests make at once."""
         if self.is_sqlite:
             return self._group.run(fn)
+        return self._write_now(fn)
+
+    def submit_write(self, fn: Callable[[Session], T]) -> Future[T]:
+        """`write(fn)` run by a thread of the services' own; the future holds its result
+        once committed. For callers on an event loop, which await it rather than block a
+        thread of their own on the write."""
+        if self.is_sqlite:
+            return self._group.submit(fn)
+        with self._writers_lock:
+            if self._writers is None:
+                self._writers = ThreadPoolExecutor(
+                    self.write_threads, thread_name_prefix="slaguard-write"
+                )
+        return self._writers.submit(self._write_now, fn)
+
+    def _write_now(self, fn: Callable[[Session], T]) -> T:
         with self.writing() as s:
             return fn(s)
 

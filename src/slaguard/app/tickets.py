@@ -20,7 +20,7 @@ import base64
 import functools
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -61,6 +61,7 @@ __all__ = [
     "append",
     "create_ticket",
     "evaluate_ticket",
+    "events_write",
     "get_ticket",
     "list_tickets",
     "ticket_exists",
@@ -250,6 +251,15 @@ def add_events(
     svc: Services, *, principal: Principal, ticket_id: str, events: Sequence[Any]
 ) -> AppendResult:
     """Append events to a ticket (idempotently) and recompute its clocks."""
+    return svc.write(events_write(svc, principal=principal, ticket_id=ticket_id, events=events))
+
+
+def events_write(
+    svc: Services, *, principal: Principal, ticket_id: str, events: Sequence[Any]
+) -> Callable[[Session], AppendResult]:
+    """`add_events` as the write to run (`svc.write` or `svc.submit_write`), once the
+    request itself is checked: what is wrong with it without reading the database is
+    raised here, before anything is queued."""
     require(principal, Role.AGENT)
     if not events:
         raise TicketError("expected at least one event", "events")
@@ -268,7 +278,7 @@ def add_events(
             append(s, svc, row, new, now=svc.clock())
         return AppendResult(ticket_view(row), results)
 
-    return svc.write(write)
+    return write
 
 
 def append(

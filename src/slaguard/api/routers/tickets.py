@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -106,7 +107,7 @@ def create_ticket(
         }
     },
 )
-def add_events(
+async def add_events(
     ticket_id: TicketId,
     principal: AgentPrincipal,
     svc: ServicesDep,
@@ -118,7 +119,9 @@ def add_events(
     a 409 naming `events[i].id`. A late event is placed in time order and the clocks are
     recomputed, so the result never depends on arrival order."""
     events = body if isinstance(body, list) else [body]
-    result = tickets.add_events(svc, principal=principal, ticket_id=ticket_id, events=events)
+    # Awaited, not run in a worker thread of its own: see `app/group_commit.py`.
+    write = tickets.events_write(svc, principal=principal, ticket_id=ticket_id, events=events)
+    result = await asyncio.wrap_future(svc.submit_write(write))
     new = sum(e.created for e in result.events)
     metrics.events_ingested.inc(new)
     metrics.events_repeated.inc(len(result.events) - new)
