@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Select,
     and_,
@@ -38,6 +39,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -83,6 +85,7 @@ REPORTS = (
 TARGET_RATE = 0.90  # a segment below this is flagged
 CRITICAL_RATE = 0.85  # ... and critical below this
 _WEEK_US = 7 * 86_400_000_000
+_REPLIED, _REPEATED = "replied", "repeated"  # pause-abuse findings
 _QUARTER_US = 13 * _WEEK_US
 
 
@@ -564,6 +567,8 @@ def pause_abuse(
         )
         .subquery()
     )
+    # Both findings come from the same pauses: computed once (a CTE the database
+    # materialises) and answered by one statement, the findings told apart by `finding`.
     pauses = (
         select(
             steps.c.ticket_id,
@@ -571,7 +576,7 @@ def pause_abuse(
             func.coalesce(steps.c.resumed, now).label("end"),
         )
         .where(steps.c.action == "pause", steps.c.at_us < w.end_us)
-        .subquery()
+        .cte("pauses")
     )
     replied = (
         select(
@@ -588,10 +593,15 @@ def pause_abuse(
         .group_by(pauses.c.ticket_id, pauses.c.start, pauses.c.end)
     ).subquery()
     abused = (
-        select(TicketRow.external_id, replied.c.reply, replied.c.end)
+        select(
+            literal(_REPLIED).label("finding"),
+            TicketRow.external_id,
+            replied.c.reply.label("since"),
+            literal(1).label("pauses"),
+            (replied.c.end - replied.c.reply).label("stopped"),
+        )
         .join(TicketRow, TicketRow.id == replied.c.ticket_id)
         .where(replied.c.end - replied.c.reply > PAUSE_GRACE_US)
-        .order_by(replied.c.reply, TicketRow.external_id)
     )
     per_ticket = (
         select(
@@ -603,33 +613,39 @@ def pause_abuse(
         .having(func.count() >= REPEATED_PAUSES)
         .subquery()
     )
-    repeated = (
-        select(TicketRow.external_id, per_ticket.c.pauses, per_ticket.c.stopped)
-        .join(TicketRow, TicketRow.id == per_ticket.c.ticket_id)
-        .order_by(TicketRow.external_id)
-    )
+    repeated = select(
+        literal(_REPEATED).label("finding"),
+        TicketRow.external_id,
+        literal(None, BigInteger).label("since"),
+        per_ticket.c.pauses,
+        per_ticket.c.stopped,
+    ).join(TicketRow, TicketRow.id == per_ticket.c.ticket_id)
     with _reading(svc) as s:
-        out = [
-            {
-                "ticket": r.external_id,
-                "finding": "paused after the customer replied",
-                "since": _iso(r.reply),
-                "pauses": 1,
-                "kept_stopped_s": _seconds(r.end - r.reply),
-            }
-            for r in s.execute(abused)
-        ]
-        repeats = sorted(s.execute(repeated).all(), key=lambda r: r.external_id)
-        out.extend(
-            {
-                "ticket": r.external_id,
-                "finding": f"paused {r.pauses} times",
-                "since": None,
-                "pauses": r.pauses,
-                "kept_stopped_s": _seconds(r.stopped),
-            }
-            for r in repeats
-        )
+        found = s.execute(union_all(abused, repeated)).all()
+    after_reply = sorted(
+        (r for r in found if r.finding == _REPLIED), key=lambda r: (r.since, r.external_id)
+    )
+    repeats = sorted((r for r in found if r.finding == _REPEATED), key=lambda r: r.external_id)
+    out = [
+        {
+            "ticket": r.external_id,
+            "finding": "paused after the customer replied",
+            "since": _iso(r.since),
+            "pauses": 1,
+            "kept_stopped_s": _seconds(r.stopped),
+        }
+        for r in after_reply
+    ]
+    out.extend(
+        {
+            "ticket": r.external_id,
+            "finding": f"paused {r.pauses} times",
+            "since": None,
+            "pauses": r.pauses,
+            "kept_stopped_s": _seconds(r.stopped),
+        }
+        for r in repeats
+    )
     return out
 
 
