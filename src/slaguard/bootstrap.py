@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import os
 import secrets
 
 from sqlalchemy import select
@@ -13,12 +16,13 @@ from slaguard.db.statements import insert_new
 from slaguard.db.tables import InstanceRow
 from slaguard.settings import Settings
 
-__all__ = ["build_services", "instance_secret"]
+__all__ = ["build_services", "instance_secret", "limit_malloc_arenas"]
 
 _KEY_ROW = "secret_key"  # the name of its row in the `instance` table
 
 
 def build_services(settings: Settings) -> Services:
+    limit_malloc_arenas()
     engine = make_engine(
         settings.database_url, pool_size=settings.pool_size, max_overflow=settings.max_overflow
     )
@@ -37,6 +41,30 @@ def build_services(settings: Settings) -> Services:
         if stored is not None:
             svc.secret = stored
     return svc
+
+
+# glibc's mallopt parameter for the number of arenas (malloc.h).
+_M_ARENA_MAX = -8
+_ARENAS = 2
+
+
+def limit_malloc_arenas() -> None:
+    """Let the process's threads share 2 malloc arenas instead of glibc's default of up
+    to 8 per core. A server's threads (the request thread pool, the writers) each got an
+    arena of their own, and each arena keeps the memory freed into it: at 2, the API
+    under load stays about 8 MB smaller (`bench/ingest.py`; 115 against 123 MB), with
+    events/s within the run-to-run noise.
+    `MALLOC_ARENA_MAX` in the environment, when set, is glibc's to apply and wins; other C
+    libraries are left alone."""
+    if "MALLOC_ARENA_MAX" in os.environ:
+        return
+    name = ctypes.util.find_library("c")
+    if name is None or "libc.so" not in name:
+        return
+    try:
+        ctypes.CDLL(name).mallopt(_M_ARENA_MAX, _ARENAS)
+    except (OSError, AttributeError):
+        return
 
 
 def instance_secret(svc: Services) -> bytes | None:

@@ -45,15 +45,20 @@ import re
 import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import numpy as np
-import numpy.typing as npt
-
 from slaguard.domain.errors import CalendarRangeError, ConfigError, ErrorDetail
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+# numpy serves the batch operations only (`add_many`, `elapsed_many`, for populations of
+# tickets): it is imported when one is first called, so that processes that never call
+# them (the API, the worker) do not carry it.
 
 __all__ = ["WEEKDAYS", "BusinessCalendar", "HolidaySource", "OpenRange"]
 
@@ -119,12 +124,32 @@ class _Table:
     ends: list[int]
     cum: list[int]
     cum_end: list[int]
-    a_starts: npt.NDArray[np.int64]
-    a_ends: npt.NDArray[np.int64]
-    a_cum: npt.NDArray[np.int64]
-    a_cum_end: npt.NDArray[np.int64]
     n: int  # number of intervals
     total: int  # open microseconds in the window
+    # The lists as numpy arrays, made by the first batch operation over this table.
+    _arrays: list[_Arrays] = field(default_factory=list, compare=False, repr=False)
+
+    def arrays(self) -> _Arrays:
+        if not self._arrays:  # two threads may both make them: the same arrays
+            import numpy as np
+
+            self._arrays.append(
+                _Arrays(
+                    starts=np.asarray(self.starts, dtype=np.int64),
+                    ends=np.asarray(self.ends, dtype=np.int64),
+                    cum=np.asarray(self.cum, dtype=np.int64),
+                    cum_end=np.asarray(self.cum_end, dtype=np.int64),
+                )
+            )
+        return self._arrays[0]
+
+
+@dataclass(frozen=True, slots=True)
+class _Arrays:
+    starts: npt.NDArray[np.int64]
+    ends: npt.NDArray[np.int64]
+    cum: npt.NDArray[np.int64]
+    cum_end: npt.NDArray[np.int64]
 
 
 class BusinessCalendar:
@@ -321,6 +346,8 @@ class BusinessCalendar:
         as epoch seconds, integers with integer-second durations give int64 epoch
         seconds and anything else float64.
         """
+        import numpy as np
+
         s_arr, kind = _instants_in(starts, "starts")
         d_arr = _durations_in(durations, "durations")
         s_arr, d_arr = np.broadcast_arrays(s_arr, d_arr)
@@ -331,6 +358,8 @@ class BusinessCalendar:
 
     def elapsed_many(self, starts: npt.ArrayLike, ends: npt.ArrayLike) -> npt.NDArray[Any]:
         """`elapsed` element by element: timedelta64[us] for datetime64 input, else seconds."""
+        import numpy as np
+
         s_arr, kind = _instants_in(starts, "starts")
         e_arr, _ = _instants_in(ends, "ends")
         s_arr, e_arr = np.broadcast_arrays(s_arr, e_arr)
@@ -350,28 +379,34 @@ class BusinessCalendar:
     def _add_array(
         self, starts: npt.NDArray[np.int64], durations: npt.NDArray[np.int64]
     ) -> npt.NDArray[np.int64]:
+        import numpy as np
+
         t = self._covering(int(starts.min()), int(starts.max()))
         while True:
             n = len(t.starts)
-            k = np.searchsorted(t.a_ends, starts, side="right")
+            a = t.arrays()
+            k = np.searchsorted(a.ends, starts, side="right")
             if n and int(k.max()) < n:
-                s = t.a_starts[k]
-                target = t.a_cum[k] + np.maximum(starts - s, 0) + durations
+                s = a.starts[k]
+                target = a.cum[k] + np.maximum(starts - s, 0) + durations
                 if int(target.max()) <= t.total:
-                    j = np.searchsorted(t.a_cum_end, target, side="left")
-                    out = t.a_starts[j] + (target - t.a_cum[j])
+                    j = np.searchsorted(a.cum_end, target, side="left")
+                    out = a.starts[j] + (target - a.cum[j])
                     return np.where(durations == 0, starts, out)
             t = self._widen(forward=True)
 
     @staticmethod
     def _pos_array(t: _Table, us: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        import numpy as np
+
         n = len(t.starts)
         if n == 0:
             return np.zeros_like(us)
-        k = np.searchsorted(t.a_ends, us, side="right")
+        a = t.arrays()
+        k = np.searchsorted(a.ends, us, side="right")
         kk = np.minimum(k, n - 1)
-        s = t.a_starts[kk]
-        pos = t.a_cum[kk] + np.maximum(us - s, 0)
+        s = a.starts[kk]
+        pos = a.cum[kk] + np.maximum(us - s, 0)
         return np.where(k == n, t.total, pos)
 
     # -- the lazily built table --------------------------------------------------------
@@ -449,10 +484,6 @@ class BusinessCalendar:
             ends=ends,
             cum=cum,
             cum_end=cum_end,
-            a_starts=np.asarray(starts, dtype=np.int64),
-            a_ends=np.asarray(ends, dtype=np.int64),
-            a_cum=np.asarray(cum, dtype=np.int64),
-            a_cum_end=np.asarray(cum_end, dtype=np.int64),
             n=len(starts),
             total=total,
         )
@@ -540,6 +571,8 @@ def format_range(r: OpenRange) -> str:
 
 
 def _instants_in(values: npt.ArrayLike, field: str) -> tuple[npt.NDArray[np.int64], str]:
+    import numpy as np
+
     arr = np.asarray(values)
     if np.issubdtype(arr.dtype, np.datetime64):
         us = arr.astype("datetime64[us]")
@@ -556,6 +589,8 @@ def _instants_in(values: npt.ArrayLike, field: str) -> tuple[npt.NDArray[np.int6
 
 
 def _durations_in(values: npt.ArrayLike, field: str) -> npt.NDArray[np.int64]:
+    import numpy as np
+
     arr = np.asarray(values)
     if np.issubdtype(arr.dtype, np.timedelta64):
         us = arr.astype("timedelta64[us]")
@@ -574,6 +609,8 @@ def _durations_in(values: npt.ArrayLike, field: str) -> npt.NDArray[np.int64]:
 def _instants_out(
     out: npt.NDArray[np.int64], kind: str, d_dtype: np.dtype[Any]
 ) -> npt.NDArray[Any]:
+    import numpy as np
+
     if kind == "datetime":
         return out.astype(np.int64).view("datetime64[us]")
     if kind == "int" and np.issubdtype(d_dtype, np.integer):

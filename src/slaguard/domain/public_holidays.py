@@ -3,25 +3,31 @@
 `holidays` is a pure, deterministic table of dates (no I/O, no clock), so the domain
 may read it the way it reads numpy. Its tables change between releases; the service
 therefore stores each calendar version's expanded dates, and a calendar built from
-stored dates (`closed_dates`) never moves when the package is upgraded.
+stored dates (`closed_dates`) never moves when the package is upgraded. The package is
+imported on first use: a process that only judges stored versions never needs it.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from functools import cache
-
-import holidays as holidays_pkg
+from types import ModuleType
 
 from slaguard.domain.errors import ConfigError
 
 __all__ = ["CountryHolidays", "supported_countries"]
 
 
+def _package() -> ModuleType:
+    import holidays
+
+    return holidays
+
+
 @cache
 def supported_countries() -> dict[str, tuple[str, ...]]:
     """Country code -> its subdivision codes."""
-    return {c: tuple(s) for c, s in holidays_pkg.list_supported_countries().items()}
+    return {c: tuple(s) for c, s in _package().list_supported_countries().items()}
 
 
 class CountryHolidays:
@@ -44,7 +50,7 @@ class CountryHolidays:
         return _holidays(self.country, self.subdivision, year)
 
     def names(self, year: int) -> dict[date, str]:
-        table = holidays_pkg.country_holidays(self.country, subdiv=self.subdivision, years=year)
+        table = _package().country_holidays(self.country, subdiv=self.subdivision, years=year)
         return {d: str(n) for d, n in table.items()}
 
     def __repr__(self) -> str:
@@ -54,5 +60,5 @@ class CountryHolidays:
 
 @cache
 def _holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
-    table = holidays_pkg.country_holidays(country, subdiv=subdivision, years=year)
+    table = _package().country_holidays(country, subdiv=subdivision, years=year)
     return frozenset(d for d in table if d.year == year)

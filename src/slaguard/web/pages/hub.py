@@ -25,7 +25,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from icalendar import Calendar, Event, vRecur
 from starlette.concurrency import run_in_threadpool
 
 from slaguard.app import hub as hub_app
@@ -194,6 +193,9 @@ async def review_ics(
     config = await run_in_threadpool(hub_app.hub_settings, svc, principal=user.principal)
     cadence = config.review
     start = next_review(cadence, now)
+    # Imported here, by the one page that needs it, rather than by every process.
+    from icalendar import Calendar, Event, vRecur
+
     cal = Calendar()
     cal.add("prodid", "-//slaguard//SLA review//EN")
     cal.add("version", "2.0")
