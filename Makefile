@@ -27,11 +27,14 @@ browser: #: Debian's Chromium for the dashboard's browser tests (installed when 
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
+# The tests run in this many processes (pytest-xdist), a test file's tests in one of them.
+TEST_PROCESSES ?= 2
+
 test: install browser #: install what the tests need and run every test
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile
 
 test-fast: install browser #: the test suite without the slow property runs
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile -m "not slow"
 
 lint: install #: ruff, mypy strict and the layer contract
 	$(BIN)/ruff check src tests bench

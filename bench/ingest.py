@@ -6,6 +6,9 @@ the example configuration and a set of tickets, then runs, for a fixed time each
     (every event committed with its clock update before the reply);
   - batches: 32 concurrent clients, each POSTing a new ticket with 500 events;
 and prints events/s, p50 and p99 latency per request, and the server's resident memory.
+Last, the same single-event load against endpoints that do nothing (`bench/noop_app.py`,
+one plain `def`, one `async def`, under uvicorn as `serve` runs it): the most that any
+endpoint on this HTTP stack can answer on the machine, for reading the figures above.
 The load comes from aiohttp on one event loop: httpx's connection pool spends several
 milliseconds of CPU per request with 32 connections, which capped the measurement near
 200 requests/s whatever the server did.
@@ -14,6 +17,7 @@ Targets on a 2-core machine (single events): SQLite >= 2,500 events/s and Postgr
 
     .venv/bin/python bench/ingest.py [--seconds 10] [--clients 32] [--only sqlite|postgresql]
                                      [--workers N  (server processes on PostgreSQL)]
+                                     [--floor  (with --only: the no-op endpoints too)]
 """
 
 from __future__ import annotations
@@ -88,7 +92,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run_single(base: str, key: str, tickets: list[str], seconds: float, clients: int):
+async def run_single(
+    base: str, key: str, tickets: list[str], seconds: float, clients: int, path: str = "/api/v1"
+):
     latencies: list[float] = []
     events = 0
     counters = {t: 0 for t in tickets}
@@ -107,7 +113,7 @@ async def run_single(base: str, key: str, tickets: list[str], seconds: float, cl
             event = {"id": f"{t}-{k}", "type": kind, "at": iso(T0 + timedelta(minutes=5 * k))}
             start = time.perf_counter()
             async with http.post(
-                f"{base}/api/v1/tickets/{t}/events", json=event, headers=headers
+                f"{base}{path}/tickets/{t}/events", json=event, headers=headers
             ) as r:
                 body = await r.text()
             latencies.append(time.perf_counter() - start)
@@ -223,6 +229,37 @@ def scenario(name: str, url: str, args: argparse.Namespace) -> None:
         server.wait(timeout=30)
 
 
+def http_floor(args: argparse.Namespace) -> None:
+    """The single-event load against endpoints that do nothing (`noop_app.py`)."""
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603 - our own server on loopback
+        [
+            *(sys.executable, "-m", "uvicorn", "noop_app:app", "--app-dir", str(ROOT / "bench")),
+            *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
+            "--no-access-log",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/docs", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        tickets = [f"S-{i}" for i in range(args.tickets)]
+        for kind in ("threaded", "awaited"):
+            rate, lat = asyncio.run(
+                run_single(base, "-", tickets, args.seconds, args.clients, path=f"/{kind}")
+            )
+            report("no-op", f"{kind} def" if kind == "threaded" else "async def", rate, lat)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=float, default=10)
@@ -233,6 +270,7 @@ def main() -> None:
     ap.add_argument(
         "--workers", type=int, default=1, help="server processes on PostgreSQL (serve --workers)"
     )
+    ap.add_argument("--floor", action="store_true", help="with --only: the no-op endpoints too")
     args = ap.parse_args()
     print(f"ingest through the HTTP API: {args.clients} clients, {args.seconds:g} s per run")
     if args.only in (None, "sqlite"):
@@ -251,6 +289,8 @@ def main() -> None:
         finally:
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    if args.only is None or args.floor:
+        http_floor(args)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ import asyncio
 import email
 import email.policy
 import json
+import logging
 import socket
 import threading
 import time
@@ -354,6 +355,9 @@ class SmtpServer:
         return port
 
     def start(self) -> SmtpServer:
+        # aiosmtpd logs every connection at INFO; its thread outlives the test whose
+        # captured stderr a handler may still hold, and writing there fails noisily.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         self._controller.start()
         return self
 
