@@ -14,11 +14,11 @@ from fastapi import FastAPI
 app = FastAPI()
 
 
-@app.post("/threaded/{ticket_id}/events")
+@app.post("/threaded/tickets/{ticket_id}/events")
 def threaded(ticket_id: str, event: dict[str, Any]) -> dict[str, Any]:
     return {"ticket": ticket_id, "created": True}
 
 
-@app.post("/awaited/{ticket_id}/events")
+@app.post("/awaited/tickets/{ticket_id}/events")
 async def awaited(ticket_id: str, event: dict[str, Any]) -> dict[str, Any]:
     return {"ticket": ticket_id, "created": True}
