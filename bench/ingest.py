@@ -34,6 +34,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -186,25 +188,9 @@ def scenario(name: str, url: str, args: argparse.Namespace) -> None:
         slaguard(env, "tenants", "create", tenant, "--json").split('"api_key": "')[1].split('"')[0]
     )
     slaguard(env, "config", "apply", str(ROOT / "examples" / "slaguard.yaml"), "--tenant", tenant)
-    port = free_port()
     workers = ["--workers", str(args.workers)] if name == "postgresql" else []
-    server = subprocess.Popen(  # noqa: S603 - our own server on loopback
-        [
-            *(sys.executable, "-m", "slaguard", "serve"),
-            *("--host", "127.0.0.1", "--port", str(port), *workers),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    command = [sys.executable, "-m", "slaguard", "serve", *workers]
+    with serving(command, env, "/healthz") as (base, server):
         headers = {"Authorization": f"Bearer {key}"}
         tickets = [f"S-{i}" for i in range(args.tickets)]
         with httpx.Client(timeout=30) as http:
@@ -224,20 +210,18 @@ def scenario(name: str, url: str, args: argparse.Namespace) -> None:
         rate, lat = asyncio.run(run_batches(base, key, args.seconds, args.clients, args.batch))
         report(name, f"batches of {args.batch}", rate, lat)
         print(f"{name:10} API resident memory: {memory_report(server.pid)}")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
-def http_floor(args: argparse.Namespace) -> None:
-    """The single-event load against endpoints that do nothing (`noop_app.py`)."""
+@contextmanager
+def serving(
+    command: list[str], env: dict[str, str] | None, ready: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`command --host 127.0.0.1 --port P` running (once `ready` answers 200): its base URL
+    and process; stopped afterwards."""
     port = free_port()
     server = subprocess.Popen(  # noqa: S603 - our own server on loopback
-        [
-            *(sys.executable, "-m", "uvicorn", "noop_app:app", "--app-dir", str(ROOT / "bench")),
-            *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
-            "--no-access-log",
-        ],
+        [*command, "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -245,19 +229,29 @@ def http_floor(args: argparse.Namespace) -> None:
     try:
         for _ in range(100):
             try:
-                if httpx.get(f"{base}/docs", timeout=1).status_code == 200:
+                if httpx.get(f"{base}{ready}", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def http_floor(args: argparse.Namespace) -> None:
+    """The single-event load against endpoints that do nothing (`noop_app.py`)."""
+    command = [
+        *(sys.executable, "-m", "uvicorn", "noop_app:app", "--app-dir", str(ROOT / "bench")),
+        *("--log-level", "warning", "--no-access-log"),
+    ]
+    with serving(command, None, "/docs") as (base, _):
         tickets = [f"S-{i}" for i in range(args.tickets)]
         for kind in ("threaded", "awaited"):
             rate, lat = asyncio.run(
                 run_single(base, "-", tickets, args.seconds, args.clients, path=f"/{kind}")
             )
             report("no-op", f"{kind} def" if kind == "threaded" else "async def", rate, lat)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def main() -> None:
