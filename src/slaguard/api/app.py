@@ -70,10 +70,9 @@ class _Api(FastAPI):
 def _lifespan(services: Services) -> Any:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Handlers run in worker threads. On SQLite (one writer) the writes of handlers
-        # waiting at the same time are committed together (`app/group_commit.py`), so
-        # more threads make larger batches; but many threads contending for the GIL
-        # make a convoy, and forty serve fewer requests per second than sixteen.
+        # Handlers that are plain functions run in worker threads (event writes are
+        # awaited instead: `app/group_commit.py`). Many threads contending for the GIL
+        # make a convoy: forty served fewer requests per second than sixteen.
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = SQLITE_THREADS if services.is_sqlite else POSTGRES_THREADS
         yield
