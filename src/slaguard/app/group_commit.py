@@ -116,7 +116,7 @@ class GroupCommit:
         except BaseException as exc:
             # The commit (or the transaction around the writes) failed: nothing of the
             # batch is stored, and every write that had succeeded fails with it.
-            outcomes = [(False, error if not ok else exc) for ok, error in outcomes]
+            outcomes = [(False, value if not ok else exc) for ok, value in outcomes]
             outcomes += [(False, exc)] * (len(batch) - len(outcomes))
             if not isinstance(exc, Exception):
                 for (_, future), (_, error) in zip(batch, outcomes, strict=True):

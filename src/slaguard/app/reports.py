@@ -85,8 +85,8 @@ REPORTS = (
 TARGET_RATE = 0.90  # a segment below this is flagged
 CRITICAL_RATE = 0.85  # ... and critical below this
 _WEEK_US = 7 * 86_400_000_000
-_REPLIED, _REPEATED = "replied", "repeated"  # pause-abuse findings
 _QUARTER_US = 13 * _WEEK_US
+_REPLIED, _REPEATED = "replied", "repeated"  # pause-abuse findings
 
 
 @dataclass(frozen=True, slots=True)
