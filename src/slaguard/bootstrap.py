@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import os
 import secrets
 
@@ -48,6 +48,7 @@ _M_ARENA_MAX = -8
 _ARENAS = 2
 
 
+@functools.cache  # once per process
 def limit_malloc_arenas() -> None:
     """Let the process's threads share 2 malloc arenas instead of glibc's default of up
     to 8 per core. A server's threads (the request thread pool, the writers) each got an
@@ -56,15 +57,17 @@ def limit_malloc_arenas() -> None:
     events/s within the run-to-run noise.
     `MALLOC_ARENA_MAX` in the environment, when set, is glibc's to apply and wins; other C
     libraries are left alone."""
-    if "MALLOC_ARENA_MAX" in os.environ:
+    if "MALLOC_ARENA_MAX" in os.environ or not _glibc():
         return
-    name = ctypes.util.find_library("c")
-    if name is None or "libc.so" not in name:
-        return
+    # The process's own symbols include glibc's (no library search, no subprocess).
+    ctypes.CDLL(None).mallopt(_M_ARENA_MAX, _ARENAS)
+
+
+def _glibc() -> bool:
     try:
-        ctypes.CDLL(name).mallopt(_M_ARENA_MAX, _ARENAS)
-    except (OSError, AttributeError):
-        return
+        return (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc")
+    except (ValueError, OSError, AttributeError):  # not glibc, or not a POSIX system
+        return False
 
 
 def instance_secret(svc: Services) -> bytes | None:

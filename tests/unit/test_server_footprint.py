@@ -41,7 +41,7 @@ def test_an_api_process_judging_tickets_imports_no_batch_or_page_only_packages(
     assert out.stdout.strip() == ""
 
 
-def test_batch_operations_import_numpy_when_first_called() -> None:
+def test_batch_operations_work_on_the_arrays_made_at_their_first_call() -> None:
     hours = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
     cal = BusinessCalendar.from_config({"timezone": "Europe/Berlin", "hours": hours})
     starts = np.array(["2026-11-23T08:00:00"], dtype="datetime64[us]")

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from slaguard.app.configs import sla_config
+from slaguard.app.escalations import Fired
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal
 from slaguard.app.tickets import ticket_view
@@ -24,26 +25,9 @@ from slaguard.domain.errors import NotFoundError
 from slaguard.domain.policy import SlaConfig
 from slaguard.schemas.ticket import parse_ticket
 
-__all__ = ["DELIVERIES", "Breach", "Delivery", "Escalation", "TicketPage", "load"]
+__all__ = ["DELIVERIES", "Breach", "Delivery", "TicketPage", "load"]
 
 DELIVERIES = 200
-
-
-@dataclass(frozen=True, slots=True)
-class Escalation:
-    id: int
-    ladder: str
-    level: int
-    kind: str
-    when: str
-    metric: str
-    cycle: int
-    fired_us: int
-    due_us: int | None
-    repeats: int
-    acked_us: int | None
-    acked_by: str | None
-    note: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +68,7 @@ class TicketPage:
     evaluation: Evaluation
     config: SlaConfig
     timelines: list[Timeline]  # one per clock of the evaluation, in its order
-    escalations: list[Escalation]
+    escalations: list[Fired]  # the stored rows (read-only here)
     deliveries: list[Delivery]
     more_deliveries: bool
     breaches: list[Breach]
@@ -105,28 +89,13 @@ def load(svc: Services, *, principal: Principal, ticket_id: str) -> TicketPage:
             .where(EventRow.ticket_id == row.id)
             .order_by(EventRow.id)
         ).all()
-        escalations = [
-            Escalation(
-                e.id,
-                e.ladder,
-                e.level,
-                e.kind,
-                e.when,
-                e.metric,
-                e.cycle,
-                e.fired_us,
-                e.due_us,
-                e.repeats,
-                e.acked_us,
-                e.acked_by,
-                e.note,
-            )
-            for e in s.scalars(
+        escalations: list[Fired] = list(
+            s.scalars(
                 select(EscalationRow)
                 .where(EscalationRow.ticket_id == row.id)
                 .order_by(EscalationRow.fired_us, EscalationRow.id)
             )
-        ]
+        )
         outbox = list(
             s.scalars(
                 select(OutboxRow)

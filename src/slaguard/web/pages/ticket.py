@@ -116,8 +116,10 @@ async def acknowledge(
     user: AgentUser,
     svc: ServicesDep,
 ) -> Response:
-    page = await _load(svc, user, ticket_id)
-    if all(e.id != escalation_id for e in page.escalations):
+    fired = await run_in_threadpool(
+        escalations.list_escalations, svc, principal=user.principal, ticket_id=ticket_id
+    )
+    if all(e["id"] != escalation_id for e in fired):
         raise NotFoundError(f"ticket {ticket_id!r} has no escalation {escalation_id}")
     await run_in_threadpool(
         escalations.acknowledge,
@@ -126,10 +128,7 @@ async def acknowledge(
         escalation_id=escalation_id,
         who=user.display_name,
     )
-    if not _is_htmx(request):
-        return RedirectResponse(_page_url(ticket_id, "escalations"), status_code=303)
-    page = await _load(svc, user, ticket_id)
-    return render(request, "ticket_escalations.html", _context(page, user))
+    return await _changed(request, svc, user, ticket_id, "escalations")
 
 
 @router.post("/tickets/{ticket_id}/breaches/{metric}/{cycle}")
@@ -153,10 +152,22 @@ async def confirm_reason(
         reason=reason,
         note=note,
     )
+    return await _changed(request, svc, user, ticket_id, "breach-reason")
+
+
+# What a form on the page changed: its section, re-rendered for htmx.
+_SECTIONS = {"escalations": "ticket_escalations.html", "breach-reason": "ticket_breaches.html"}
+
+
+async def _changed(
+    request: Request, svc: Services, user: WebUser, ticket_id: str, section: str
+) -> Response:
+    """After a form changed the ticket: its section afresh for htmx, else back to the
+    page at that section."""
     if not _is_htmx(request):
-        return RedirectResponse(_page_url(ticket_id, "breach-reason"), status_code=303)
+        return RedirectResponse(_page_url(ticket_id, section), status_code=303)
     page = await _load(svc, user, ticket_id)
-    return render(request, "ticket_breaches.html", _context(page, user))
+    return render(request, _SECTIONS[section], _context(page, user))
 
 
 @router.post("/tickets/{ticket_id}/status-link")
