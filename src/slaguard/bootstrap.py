@@ -32,6 +32,7 @@ def build_services(settings: Settings) -> Services:
         is_sqlite=is_sqlite(settings.database_url),
         public_url=settings.public_url.rstrip("/"),
         config_env=settings.config_env,
+        write_concurrency=settings.write_concurrency,
     )
     configured = settings.secret_key.get_secret_value()
     if configured:

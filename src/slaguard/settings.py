@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     # PostgreSQL connection pool (ignored on SQLite)
     pool_size: int = 10
     max_overflow: int = 20
+    # PostgreSQL: write transactions one process runs at once (the others wait their turn)
+    write_concurrency: int = 4
     # Secret for signed links (customer view, acknowledgements); generated per install.
     secret_key: SecretStr = SecretStr("")
     # Environment variables a tenant's configuration may read with ${NAME} (comma-separated

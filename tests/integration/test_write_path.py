@@ -4,8 +4,10 @@ clock log equal a fresh evaluation of the stored events."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -226,3 +228,37 @@ def test_concurrent_writes_are_each_all_or_nothing(services: Services, acme: Ten
         want = [f"T-{t}-{n}" for n in range(6) if outcomes[f"T-{t}-{n}"] == "stored"]
         assert sorted(keys) == sorted([f"T-{t}-created", *want])
         assert stored(services, f"T-{t}") == fresh(services, acme, f"T-{t}")
+
+
+def test_no_more_write_transactions_run_at_once_than_allowed(services: Services) -> None:
+    """On PostgreSQL `write_concurrency` transactions at most (the rest wait their turn),
+    on SQLite one; whichever way they were started, each one commits."""
+    svc = dataclasses.replace(another_process(services), write_concurrency=2)
+    allowed = 1 if svc.is_sqlite else 2
+    inside = 0
+    most = 0
+    guard = threading.Lock()
+    entered = threading.Barrier(allowed, timeout=10)
+    ran: list[int] = []
+
+    def write(n: int) -> None:
+        nonlocal inside, most
+        with svc.writing() as s:
+            on_commit(s, lambda: ran.append(n))
+            with guard:
+                inside += 1
+                most = max(most, inside)
+            entered.wait()  # the allowed number do get in together
+            time.sleep(0.05)
+            with guard:
+                inside -= 1
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(3 * allowed)]
+    futures = [svc.submit_write(lambda s: s.connection() is not None) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert [f.result(timeout=10) for f in futures] == [True] * 4
+    assert most == allowed
+    assert sorted(ran) == list(range(3 * allowed))

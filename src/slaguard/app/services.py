@@ -124,14 +124,17 @@ class Services:
     # Called at named points of the worker's transactions; tests use it to stop the
     # process abruptly there (see `slaguard.worker.crash`).
     checkpoint: Callable[[str], None] = lambda _name: None
-    # PostgreSQL: how many writes `submit_write` runs at once (each holds a connection).
-    write_threads: int = 8
+    # PostgreSQL: how many write transactions this process runs at once; the others wait
+    # their turn before they take a connection. `submit_write` has as many threads.
+    write_concurrency: int = 4
     _group: GroupCommit = field(init=False, repr=False)
+    _write_slots: threading.BoundedSemaphore = field(init=False, repr=False)
     _writers: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _writers_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._group = GroupCommit(self.writing)
+        self._write_slots = threading.BoundedSemaphore(max(self.write_concurrency, 1))
 
     def write(self, fn: Callable[[Session], T]) -> T:
         """`fn(session)` in a write transaction, committed before this returns; its
@@ -150,7 +153,7 @@ class Services:
         with self._writers_lock:
             if self._writers is None:
                 self._writers = ThreadPoolExecutor(
-                    self.write_threads, thread_name_prefix="slaguard-write"
+                    self.write_concurrency, thread_name_prefix="slaguard-write"
                 )
         return self._writers.submit(self._write_now, fn)
 
@@ -164,10 +167,14 @@ class Services:
 
         A unique constraint that a concurrent writer won first (the same ticket, tenant
         or idempotency key created by two requests at once) is a ConflictError, as it
-        would have been had the other request finished first."""
-        lock = self.write_lock if self.is_sqlite else None
-        if lock is not None:
-            lock.acquire()
+        would have been had the other request finished first.
+
+        On PostgreSQL at most `write_concurrency` of them run at once. On two cores more
+        only interleave: they add no throughput, and every request holding its parsed
+        input and half-built rows at the same time sets the process's resident memory
+        (the allocator keeps what a peak took)."""
+        lock = self.write_lock if self.is_sqlite else self._write_slots
+        lock.acquire()
         try:
             with Session(self.write_engine, expire_on_commit=False) as session:
                 with session.begin():
@@ -178,8 +185,7 @@ class Services:
                 "a concurrent request wrote the same record first; send it again"
             ) from None
         finally:
-            if lock is not None:
-                lock.release()
+            lock.release()
         for fn in committed:
             fn()
 
