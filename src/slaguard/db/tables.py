@@ -326,9 +326,9 @@ class OutboxRow(Base):
     delivery_id: Mapped[str] = mapped_column(String(64), unique=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
-    escalation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("escalations.id", ondelete="CASCADE")
-    )
+    # The fired level it tells of; not a foreign key (see the migration c4e8a2f19d37):
+    # written with it, and deleted with the ticket like it.
+    escalation_id: Mapped[int | None] = mapped_column(BigInteger)
     channel: Mapped[str | None] = mapped_column(String(200))  # a configured channel, or
     person: Mapped[str | None] = mapped_column(String(200))  # a person's address
     channel_type: Mapped[str] = mapped_column(String(20))
