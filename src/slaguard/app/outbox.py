@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from slaguard.app.configs import sla_config
 from slaguard.app.services import Services
-from slaguard.db.statements import insert_new
+from slaguard.db.statements import insert_many
 from slaguard.db.tables import ConfigVersionRow, OutboxRow, TenantRow
 from slaguard.domain.calendar import from_us
 from slaguard.domain.errors import NotFoundError, TicketError
@@ -144,8 +144,7 @@ def enqueue(
 def write_rows(s: Session, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert outbox rows (from `enqueue`'s sink) in one statement; a delivery id already
     stored is skipped: its notification exists."""
-    if rows:
-        s.execute(insert_new(s.get_bind().dialect.name, _OUTBOX, key=["delivery_id"]), rows)
+    insert_many(s, _OUTBOX, rows, skip_stored=["delivery_id"])
 
 
 def write_leased(
@@ -184,10 +183,13 @@ def write_leased(
     write_rows(s, plain)
     if not leased:
         return []
-    stmt = insert_new(s.get_bind().dialect.name, _OUTBOX, key=["delivery_id"])
-    written = s.execute(
-        stmt.returning(_OUTBOX.c.id, _OUTBOX.c.delivery_id), [r for r, _ in leased.values()]
-    ).all()  # a delivery id already stored is not returned: not ours to send
+    written = insert_many(
+        s,
+        _OUTBOX,
+        [r for r, _ in leased.values()],
+        skip_stored=["delivery_id"],
+        returning=["id", "delivery_id"],
+    )  # a delivery id already stored is not returned: not ours to send
     out: list[Claimed] = []
     for row_id, delivery_id in sorted(written):
         r, settings = leased[delivery_id]
