@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from slaguard.app.services import Services
@@ -90,3 +91,12 @@ def test_without_returning_nothing_is_returned_and_all_is_written(
             select(OutboxRow.delivery_id, OutboxRow.next_us).where(OutboxRow.tenant_id == tenant_id)
         ).all()
     assert sorted(got, key=lambda r: r[1]) == [(f"m-{n}", n) for n in range(300)]
+
+
+def test_rows_must_have_the_same_columns(services: Services, acme: Any) -> None:
+    with services.writing() as s:
+        tenant_id = s.scalar(select(TenantRow.id).where(TenantRow.name == "acme"))
+        other = {**row(tenant_id, "x-2"), "digest_id": "d"}
+        del other["priority"]
+        with pytest.raises(ValueError, match="same columns"):
+            insert_many(s, _OUTBOX, [row(tenant_id, "x-1"), other])

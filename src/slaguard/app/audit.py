@@ -34,10 +34,11 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Any
 
-from sqlalchemy import JSON, Text, bindparam, cast, func, insert, select, text, type_coerce, update
+from sqlalchemy import Text, bindparam, cast, func, select, text, type_coerce, update
 from sqlalchemy.orm import Session
 
 from slaguard.app.services import Services
+from slaguard.db.statements import insert_many
 from slaguard.db.tables import AuditRow
 from slaguard.domain.calendar import from_us
 
@@ -97,16 +98,6 @@ class Entry:
     actor: str = ""
 
 
-def _data_param(dialect: str) -> Any:
-    """The canonical text bound as the JSON column's value, unchanged (the column's own
-    serialiser would re-format it)."""
-    text_param = bindparam("data", type_=Text)
-    return cast(text_param, JSON) if dialect == "postgresql" else text_param
-
-
-_INSERTS: dict[str, Any] = {}
-
-
 def record_many(s: Session, tenant_id: int, entries: Sequence[Entry], *, now: int) -> None:
     """Append records in the caller's transaction (unsealed)."""
     if not entries:
@@ -126,14 +117,9 @@ def record_many(s: Session, tenant_id: int, entries: Sequence[Entry], *, now: in
                 "content_hash": _content_hash_text(tenant_id, now, e.kind, subject, actor, body),
             }
         )
-    # The table, not the mapped class: a plain executemany rather than the ORM's bulk
-    # insert, which costs more than the rest of this on every event written.
-    conn = s.connection()
-    dialect = conn.dialect.name
-    stmt = _INSERTS.get(dialect)
-    if stmt is None:
-        stmt = _INSERTS[dialect] = insert(_AUDIT).values(data=_data_param(dialect))
-    conn.execute(stmt, rows)
+    # The table, not the mapped class: the ORM's bulk insert costs more than the rest of
+    # this on every event written.
+    insert_many(s, _AUDIT, rows, json_text=["data"])
 
 
 def record(

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from slaguard.app import audit, outbox, tickets, timers
@@ -47,6 +47,7 @@ from slaguard.app.due import RETRY_BROKEN_US, lock_due
 from slaguard.app.escalations import ack_url, escalation_view
 from slaguard.app.outbox import Claimed
 from slaguard.app.services import Services
+from slaguard.db.statements import insert_many
 from slaguard.db.tables import (
     ConfigVersionRow,
     EscalationRow,
@@ -236,11 +237,11 @@ class _Writes:
     ) -> list[Claimed]:
         """Write it all. With `leased` (the lease, the tenants' channels): the
         notifications due now are written leased to the caller and returned."""
-        if self.escalations:
-            s.execute(
-                insert(_ESCALATIONS),
-                [{k: getattr(e, k) for k in _ESCALATION_FIELDS} for e in self.escalations],
-            )
+        insert_many(
+            s,
+            _ESCALATIONS,
+            [{k: getattr(e, k) for k in _ESCALATION_FIELDS} for e in self.escalations],
+        )
         claimed: list[Claimed] = []
         if leased is None:
             outbox.write_rows(s, self.outbox)
@@ -259,8 +260,7 @@ class _Writes:
         if self.done_timers:
             s.execute(delete(_TIMERS).where(_TIMERS.c.id.in_(self.done_timers)))
         timers.replace_timers(s, self.plans, now)
-        if self.new_timers:
-            s.execute(insert(_TIMERS), self.new_timers)
+        insert_many(s, _TIMERS, self.new_timers)
         return claimed
 
 

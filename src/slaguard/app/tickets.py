@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, insert, or_, select, text, update
+from sqlalchemy import Select, bindparam, exists, or_, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -38,6 +38,7 @@ from slaguard.app.services import Services, on_commit
 from slaguard.app.tenants import Principal, Role, require
 from slaguard.app.timers import plan_timers
 from slaguard.db.rollups import REPORT_COLUMNS, TICKET_DIMS, dim_value
+from slaguard.db.statements import insert_many
 from slaguard.db.tables import ClockRow, EventRow, LinkRow, TicketRow
 from slaguard.domain.calendar import from_us, to_us
 from slaguard.domain.engine import Evaluation, evaluate_us
@@ -85,7 +86,6 @@ _STORED_KEYS = select(_EVENTS.c.key, _EVENTS.c.ticket_id, _EVENTS.c.data).where(
     _EVENTS.c.tenant_id == bindparam("tenant_id"),
     _EVENTS.c.key.in_(bindparam("keys", expanding=True)),
 )
-_INSERT_EVENT = insert(_EVENTS)
 _TICKET = select(TicketRow).where(
     TicketRow.tenant_id == bindparam("tenant_id"),
     TicketRow.external_id == bindparam("external_id"),
@@ -487,8 +487,9 @@ def _insert_events(
     if not docs:
         return
     at = {e.id: e.at for e in ticket.events if e.id is not None}
-    s.execute(
-        _INSERT_EVENT,
+    insert_many(
+        s,
+        _EVENTS,
         [
             {
                 "tenant_id": row.tenant_id,

@@ -14,10 +14,11 @@ import json
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from slaguard.app.automation import ticket_state
+from slaguard.db.statements import insert_many
 from slaguard.db.tables import EscalationRow, TicketRow, TimerRow, TriggerRunRow
 from slaguard.domain.engine import Evaluation
 from slaguard.domain.escalation import plan_levels
@@ -40,6 +41,7 @@ __all__ = [
 LEVEL, REPEAT, IDLE = "level", "repeat", "idle"
 # PostgreSQL NOTIFY channel that wakes sleeping workers when a timer is planned soon.
 WAKE_CHANNEL = "slaguard_timers"
+_TIMERS = TimerRow.metadata.tables[TimerRow.__tablename__]
 _WAKE_WITHIN_US = 60_000_000
 
 
@@ -144,7 +146,7 @@ def replace_timers(
     ]
     if not rows:
         return None
-    s.execute(insert(TimerRow), rows)
+    insert_many(s, _TIMERS, rows)
     earliest: int = min(r["fire_us"] for r in rows)
     if earliest <= now + _WAKE_WITHIN_US and s.get_bind().dialect.name == "postgresql":
         s.execute(text("SELECT pg_notify(:channel, '')"), {"channel": WAKE_CHANNEL})

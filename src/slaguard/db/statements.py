@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Insert, Row, Table, Text, bindparam, cast, func, select
+from sqlalchemy import JSON, Dialect, Insert, Row, Table, Text, bindparam, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,10 +31,13 @@ def insert_many(
     *,
     skip_stored: Sequence[str] = (),
     returning: Sequence[str] = (),
+    json_text: Sequence[str] = (),
 ) -> list[Row[Any]]:
     """Insert `rows` (each with the same keys) in one statement; with `skip_stored` (a
     unique constraint's columns) a row already stored under them is skipped, as in
     `insert_new`. The `returning` columns of the rows written, in no particular order.
+    The JSON columns named in `json_text` are given as their JSON text, stored as it is
+    (the column's own serialiser would format it anew).
 
     On PostgreSQL the values travel as one array per column, unnested by the server:
     one short statement however many rows. A multi-row VALUES list (what SQLAlchemy
@@ -42,34 +46,61 @@ def insert_many(
     rows that cost more than building the rows. SQLite: the usual many-row insert."""
     if not rows:
         return []
+    if any(r.keys() != rows[0].keys() for r in rows):
+        raise ValueError("every row must have the same columns")
     dialect = s.get_bind().dialect
     if dialect.name != "postgresql":
         stmt = insert_new(dialect.name, table, key=skip_stored) if skip_stored else table.insert()
+        if json_text:
+            stmt = stmt.values({c: bindparam(c, type_=Text) for c in json_text})
         if not returning:
             s.execute(stmt, list(rows))
             return []
         return list(s.execute(stmt.returning(*(table.c[c] for c in returning)), list(rows)).all())
-    names = list(rows[0])
-    arrays, picks = [], []
-    params: dict[str, list[Any]] = {}
-    for i, name in enumerate(names):
-        column = table.c[name]
-        values = [r[name] for r in rows]
-        if isinstance(column.type, JSON):  # as text, made JSON by the server
-            values = [None if v is None else json.dumps(v) for v in values]
-        element = Text() if isinstance(column.type, JSON) else column.type
-        arrays.append(cast(bindparam(f"v{i}"), postgresql.ARRAY(element)))
-        params[f"v{i}"] = values
+    names = tuple(rows[0])
+    params = {
+        f"v{i}": (
+            [None if r[name] is None else json.dumps(r[name]) for r in rows]
+            if isinstance(table.c[name].type, JSON) and name not in json_text
+            else [r[name] for r in rows]
+        )
+        for i, name in enumerate(names)
+    }
+    sql = _unnest_insert(dialect, table, names, tuple(skip_stored), tuple(returning))
+    result = s.connection().exec_driver_sql(sql, params)
+    return list(result.all()) if returning else []
+
+
+@functools.lru_cache(maxsize=64)
+def _unnest_insert(
+    dialect: Dialect,
+    table: Table,
+    names: tuple[str, ...],
+    skip_stored: tuple[str, ...],
+    returning: tuple[str, ...],
+) -> str:
+    """`INSERT INTO table (names) SELECT ... FROM unnest(:v0, :v1, ...)` as the driver's
+    SQL, a JSON column's values given as their text. Compiled once per shape of insert:
+    SQLAlchemy does not cache the compilation of a table-valued function, and compiling
+    it costs more than a small insert."""
+    json_columns = {n for n in names if isinstance(table.c[n].type, JSON)}
+    arrays = [
+        cast(
+            bindparam(f"v{i}"),
+            postgresql.ARRAY(Text() if name in json_columns else table.c[name].type),
+        )
+        for i, name in enumerate(names)
+    ]
     u = func.unnest(*arrays).table_valued(*(f"c{i}" for i in range(len(names)))).render_derived()
-    for i, name in enumerate(names):
-        value = u.c[f"c{i}"]
-        picks.append(cast(value, JSON) if isinstance(table.c[name].type, JSON) else value)
+    picks = [
+        cast(u.c[f"c{i}"], JSON) if name in json_columns else u.c[f"c{i}"]
+        for i, name in enumerate(names)
+    ]
     stmt = postgresql.insert(table).from_select(
-        names, select(*picks).select_from(u), include_defaults=False
+        list(names), select(*picks).select_from(u), include_defaults=False
     )
     if skip_stored:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(skip_stored))
-    if not returning:
-        s.execute(stmt, params)
-        return []
-    return list(s.execute(stmt.returning(*(table.c[c] for c in returning)), params).all())
+    if returning:
+        return str(stmt.returning(*(table.c[c] for c in returning)).compile(dialect=dialect))
+    return str(stmt.compile(dialect=dialect))
