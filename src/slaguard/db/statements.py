@@ -7,7 +7,19 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Dialect, Insert, Row, Table, Text, bindparam, cast, func, select
+from sqlalchemy import (
+    JSON,
+    Dialect,
+    Insert,
+    Row,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    column,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -39,11 +51,13 @@ def insert_many(
     The JSON columns named in `json_text` are given as their JSON text, stored as it is
     (the column's own serialiser would format it anew).
 
-    On PostgreSQL the values travel as one array per column, unnested by the server:
-    one short statement however many rows. A multi-row VALUES list (what SQLAlchemy
-    makes of a RETURNING insert) is a statement with a placeholder per value, which
-    psycopg rewrites anew each time (it caches only short statements): for a few hundred
-    rows that cost more than building the rows. SQLite: the usual many-row insert."""
+    On PostgreSQL the rows travel as one JSON document, read by the server with
+    `json_to_recordset`: one short statement and one parameter however many rows, made
+    by the json module's encoder. A multi-row VALUES list (what SQLAlchemy makes of a
+    RETURNING insert) is a statement with a placeholder per value, which psycopg rewrites
+    anew each time (it caches only short statements), and arrays (one per column) are
+    escaped element by element in Python: for a few hundred rows either cost more than
+    building the rows. SQLite: the usual many-row insert."""
     if not rows:
         return []
     if any(r.keys() != rows[0].keys() for r in rows):
@@ -58,46 +72,38 @@ def insert_many(
             return []
         return list(s.execute(stmt.returning(*(table.c[c] for c in returning)), list(rows)).all())
     names = tuple(rows[0])
-    params = {
-        f"v{i}": (
-            [None if r[name] is None else json.dumps(r[name]) for r in rows]
-            if isinstance(table.c[name].type, JSON) and name not in json_text
-            else [r[name] for r in rows]
-        )
-        for i, name in enumerate(names)
-    }
-    sql = _unnest_insert(dialect, table, names, tuple(skip_stored), tuple(returning))
-    result = s.connection().exec_driver_sql(sql, params)
+    sql = _recordset_insert(
+        dialect, table, names, tuple(skip_stored), tuple(returning), tuple(json_text)
+    )
+    result = s.connection().exec_driver_sql(sql, {"rows": json.dumps(rows)})
     return list(result.all()) if returning else []
 
 
 @functools.lru_cache(maxsize=64)
-def _unnest_insert(
+def _recordset_insert(
     dialect: Dialect,
     table: Table,
     names: tuple[str, ...],
     skip_stored: tuple[str, ...],
     returning: tuple[str, ...],
+    json_text: tuple[str, ...],
 ) -> str:
-    """`INSERT INTO table (names) SELECT ... FROM unnest(:v0, :v1, ...)` as the driver's
-    SQL, a JSON column's values given as their text. Compiled once per shape of insert:
-    SQLAlchemy does not cache the compilation of a table-valued function, and compiling
-    it costs more than a small insert."""
-    json_columns = {n for n in names if isinstance(table.c[n].type, JSON)}
-    arrays = [
-        cast(
-            bindparam(f"v{i}"),
-            postgresql.ARRAY(Text() if name in json_columns else table.c[name].type),
-        )
-        for i, name in enumerate(names)
-    ]
-    u = func.unnest(*arrays).table_valued(*(f"c{i}" for i in range(len(names)))).render_derived()
-    picks = [
-        cast(u.c[f"c{i}"], JSON) if name in json_columns else u.c[f"c{i}"]
-        for i, name in enumerate(names)
-    ]
+    """`INSERT INTO table (names) SELECT ... FROM json_to_recordset(:rows)` as the
+    driver's SQL. Compiled once per shape of insert: SQLAlchemy does not cache the
+    compilation of a table-valued function, and compiling it costs more than a small
+    insert."""
+
+    def kind(name: str) -> Any:
+        return Text() if name in json_text else table.c[name].type
+
+    rows = (
+        func.json_to_recordset(cast(bindparam("rows"), JSON))
+        .table_valued(*(column(n, kind(n)) for n in names))
+        .render_derived(with_types=True)
+    )
+    picks = [cast(rows.c[n], JSON) if n in json_text else rows.c[n] for n in names]
     stmt = postgresql.insert(table).from_select(
-        list(names), select(*picks).select_from(u), include_defaults=False
+        list(names), select(*picks).select_from(rows), include_defaults=False
     )
     if skip_stored:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(skip_stored))
