@@ -80,6 +80,31 @@ def test_response_times_median_p90_mean(dataset: Tenant) -> None:
     assert res["count"] == 1 and res["business_median_s"] == 120 * 60
 
 
+def test_response_times_ungrouped_agree_with_each_metric_on_its_own(dataset: Tenant) -> None:
+    """Without a group the figures come from one pass FILTERed by metric (PostgreSQL);
+    grouped by metric, from GROUP BY: the same numbers. A metric with nothing stopped
+    in the window has no row."""
+    figures = [
+        "count",
+        *(
+            f"{kind}_{stat}_s"
+            for kind in ("business", "calendar")
+            for stat in ("median", "p90", "mean")
+        ),
+    ]
+    whole = by(report(dataset, "response-times"), "metric")
+    apart = by(report(dataset, "response-times", group_by="metric"), "metric")
+    assert sorted(whole) == sorted(apart) == [("first_response",), ("resolution",)]
+    for metric, row in whole.items():
+        assert row["segment"] == "all"
+        assert {f: row[f] for f in figures} == {f: apart[metric][f] for f in figures}
+    # up to 0:45 only first responses (T1 at 0:30, T3 at 0:10) had stopped
+    early = report(dataset, "response-times", **{"from": at(0), "to": at(45)})
+    assert [(r["metric"], r["count"], r["business_p90_s"]) for r in early] == [
+        ("first_response", 2, 30 * 60)
+    ]
+
+
 def test_at_risk_coverage_and_save_rate(dataset: Tenant) -> None:
     fr = by(report(dataset, "coverage"), "metric")[("first_response",)]
     # breached: T2, T4, both warned first -> coverage 1.0

@@ -252,6 +252,9 @@ def _percentile(p: float, value: Any) -> Any:
     return func.percentile_disc(p).within_group(value)
 
 
+_TIMED = ("first_response", "resolution")  # the metrics response times are reported for
+
+
 def response_times(
     svc: Services, tenant_id: int, w: Window, group_by: str | None, now: int
 ) -> list[dict[str, Any]]:
@@ -261,7 +264,7 @@ def response_times(
         .select_from(ClockRow)
         .where(
             ClockRow.tenant_id == tenant_id,
-            ClockRow.metric.in_(("first_response", "resolution")),
+            ClockRow.metric.in_(_TIMED),
             ClockRow.state.in_((ClockState.MET.value, ClockState.BREACHED_MET.value)),
             _in(ClockRow.stopped_us, w),
         )
@@ -271,7 +274,9 @@ def response_times(
     business_v = ClockRow.elapsed_us
     calendar_v = ClockRow.stopped_us - ClockRow.started_us
     with _reading(svc) as s:
-        if not svc.is_sqlite:
+        if not svc.is_sqlite and group_by is None:
+            rows = _response_times_ungrouped(s, base, business_v, calendar_v)
+        elif not svc.is_sqlite:
             # one pass: ordered-set aggregates sort each group once per value
             q = (
                 base.with_only_columns(
@@ -338,6 +343,38 @@ def response_times(
             rows, key=lambda r: (r[0], r[1])
         )
     ]
+
+
+def _response_times_ungrouped(
+    s: Session, base: Select[Any], business_v: Any, calendar_v: Any
+) -> list[tuple[Any, ...]]:
+    """PostgreSQL, no grouping: each metric's figures as aggregates FILTERed by metric, in
+    one pass without GROUP BY. Grouped by metric, the ordered-set aggregates need their
+    input sorted by metric first: a sort of every row, spilled to disk at a million
+    clocks, before the sorts the percentiles themselves take (2.1 s against 1.5 s)."""
+    columns: list[Any] = []
+    for metric in _TIMED:
+        mine = ClockRow.metric == metric
+        columns += [
+            func.count().filter(mine),
+            *(
+                part.filter(mine)
+                for v in (business_v, calendar_v)
+                for part in (
+                    _percentile(_P50, v),
+                    _percentile(_P90, v),
+                    func.avg(v),
+                )
+            ),
+        ]
+    figures = s.execute(base.with_only_columns(*columns)).one()
+    width = len(columns) // len(_TIMED)
+    rows = []
+    for i, metric in enumerate(_TIMED):
+        n, *rest = figures[i * width : (i + 1) * width]
+        if n:
+            rows.append(("all", metric, n, *rest))
+    return rows
 
 
 def _seconds(us: Any) -> float | None:
