@@ -113,9 +113,6 @@ class Services:
         default_factory=lambda: TtlCache[tuple[int, str, str]](API_KEY_TTL_S)
     )
     is_sqlite: bool = False
-    # SQLite has one writer at a time; in one process, queue writers here rather than
-    # letting them spin on the database lock.
-    write_lock: threading.Lock = field(default_factory=threading.Lock)
     # Signing key of links (acknowledgements, customer view) and where people reach us.
     secret: bytes = b"insecure-development-key"
     public_url: str = "http://127.0.0.1:8000"
@@ -128,13 +125,16 @@ class Services:
     # their turn before they take a connection. `submit_write` has as many threads.
     write_concurrency: int = 4
     _group: GroupCommit = field(init=False, repr=False)
+    # Taken by every write transaction: one at a time on SQLite (one writer: queued here
+    # rather than spinning on the database lock), `write_concurrency` on PostgreSQL.
     _write_slots: threading.BoundedSemaphore = field(init=False, repr=False)
     _writers: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _writers_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._group = GroupCommit(self.writing)
-        self._write_slots = threading.BoundedSemaphore(max(self.write_concurrency, 1))
+        slots = 1 if self.is_sqlite else max(self.write_concurrency, 1)
+        self._write_slots = threading.BoundedSemaphore(slots)
 
     def write(self, fn: Callable[[Session], T]) -> T:
         """`fn(session)` in a write transaction, committed before this returns; its
@@ -173,8 +173,7 @@ class Services:
         only interleave: they add no throughput, and every request holding its parsed
         input and half-built rows at the same time sets the process's resident memory
         (the allocator keeps what a peak took)."""
-        lock = self.write_lock if self.is_sqlite else self._write_slots
-        lock.acquire()
+        self._write_slots.acquire()
         try:
             with Session(self.write_engine, expire_on_commit=False) as session:
                 with session.begin():
@@ -185,7 +184,7 @@ class Services:
                 "a concurrent request wrote the same record first; send it again"
             ) from None
         finally:
-            lock.release()
+            self._write_slots.release()
         for fn in committed:
             fn()
 
