@@ -20,6 +20,7 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction
 
+from slaguard.app.fair_semaphore import FairSemaphore
 from slaguard.app.group_commit import GroupCommit
 from slaguard.app.history import HistoryCache
 from slaguard.domain.calendar import to_us
@@ -127,14 +128,15 @@ class Services:
     _group: GroupCommit = field(init=False, repr=False)
     # Taken by every write transaction: one at a time on SQLite (one writer: queued here
     # rather than spinning on the database lock), `write_concurrency` on PostgreSQL.
-    _write_slots: threading.BoundedSemaphore = field(init=False, repr=False)
+    # Fair: a request waits behind those that came before it, never for ever.
+    _write_slots: FairSemaphore = field(init=False, repr=False)
     _writers: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _writers_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._group = GroupCommit(self.writing)
         slots = 1 if self.is_sqlite else max(self.write_concurrency, 1)
-        self._write_slots = threading.BoundedSemaphore(slots)
+        self._write_slots = FairSemaphore(slots)
 
     def write(self, fn: Callable[[Session], T]) -> T:
         """`fn(session)` in a write transaction, committed before this returns; its

@@ -36,9 +36,25 @@ def make_engine(
         # transaction starts when SQLAlchemy says (and writers take the lock up front).
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(
+    engine = create_engine(
         url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
     )
+    event.listen(engine, "connect", _postgres_session)
+    return engine
+
+
+def _postgres_session(dbapi_connection: Any, _record: Any) -> None:
+    # psycopg prepares a statement on the server once it has run 5 times on a connection,
+    # and PostgreSQL may then keep one generic plan for it, made without the parameters'
+    # values and with the tables' sizes as they were then, for as long as the pooled
+    # connection lives. A plan made while a table was small outlives its growth: the
+    # check of 500 idempotency keys, planned on an empty `events` table, went on reading
+    # every event of the tenant, and batches of events that took 1 s took 13 s once the
+    # tenant had a few hundred thousand events. Custom plans are made with the values
+    # and the sizes of now; the statements stay prepared (parsed once per connection).
+    with dbapi_connection.cursor() as cur:
+        cur.execute("SET plan_cache_mode = force_custom_plan")
+    dbapi_connection.commit()  # a session setting, kept whatever the transactions do
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
