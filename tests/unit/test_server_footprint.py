@@ -1,5 +1,6 @@
-"""What a server process carries: packages that only batch work, configuration changes or
-one page need are imported when first used, not by every API or worker process."""
+"""What a server process carries: packages that only batch work, configuration changes,
+the dashboard's pages or its sign-in need are imported when first used, not by every API
+or worker process."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from slaguard.domain.calendar import BusinessCalendar
 
-_ON_DEMAND = ("numpy", "holidays", "icalendar")
+_ON_DEMAND = ("numpy", "holidays", "icalendar", "babel", "argon2")
 
 _SERVE_AND_EVALUATE = """
 import sys

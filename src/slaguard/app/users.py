@@ -8,20 +8,23 @@ API keys stay what machines use.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 
 from slaguard.app.services import Services, TtlCache
 from slaguard.app.tenants import Principal, Role
 from slaguard.db.tables import TenantRow, UserRow, WebSessionRow
 from slaguard.domain.errors import AuthenticationError, ConfigError, ConflictError, NotFoundError
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 __all__ = [
     "LOCALES",
@@ -41,9 +44,35 @@ MIN_PASSWORD = 10
 SESSION_US = 12 * 3600 * 1_000_000  # a session lasts a working day
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-_hasher = PasswordHasher()
-# Verifying against this when the email is unknown makes both answers take as long.
-_DUMMY_HASH = _hasher.hash("slaguard-no-such-user")
+
+
+# argon2 (and the cffi it runs on) is loaded by the first sign-in or new user, not by
+# every API and worker process: most never see a password.
+@functools.cache
+def _argon2() -> tuple[PasswordHasher, str]:
+    """The hasher, and a hash to verify against when the email is unknown, which makes
+    both answers take as long (made together: the first sign-in of either kind pays)."""
+    from argon2 import PasswordHasher
+
+    hasher = PasswordHasher()
+    return hasher, hasher.hash("slaguard-no-such-user")
+
+
+def _hasher() -> PasswordHasher:
+    return _argon2()[0]
+
+
+def _dummy_hash() -> str:
+    return _argon2()[1]
+
+
+def _verified(stored: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        return bool(_hasher().verify(stored, password))
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +146,7 @@ def create_user(
         raise ConfigError(f"unknown role {role!r} (admin, lead, agent, viewer)", "role") from None
     _check_locale(locale)
     _check_timezone(timezone)
-    password_hash = _hasher.hash(password)
+    password_hash = _hasher().hash(password)
     with svc.writing() as s:
         tenant_id = s.scalar(select(TenantRow.id).where(TenantRow.name == tenant))
         if tenant_id is None:
@@ -152,10 +181,8 @@ def sign_in(svc: Services, *, tenant: str, email: str, password: str) -> str:
             .join(TenantRow, TenantRow.id == UserRow.tenant_id)
             .where(TenantRow.name == tenant.strip(), UserRow.email == email)
         ).first()
-    stored = row.password_hash if row is not None else _DUMMY_HASH
-    try:
-        _hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
+    stored = row.password_hash if row is not None else _dummy_hash()
+    if not _verified(stored, password):
         row = None
     if row is None or row.disabled_us is not None:
         raise AuthenticationError("wrong organisation, email or password")
@@ -172,11 +199,11 @@ def sign_in(svc: Services, *, tenant: str, email: str, password: str) -> str:
             )
         )
         s.execute(delete(WebSessionRow).where(WebSessionRow.expires_us < now))
-        if _hasher.check_needs_rehash(stored):
+        if _hasher().check_needs_rehash(stored):
             s.execute(
                 update(UserRow)
                 .where(UserRow.id == row.id)
-                .values(password_hash=_hasher.hash(password))
+                .values(password_hash=_hasher().hash(password))
             )
     return token
 

@@ -17,14 +17,14 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import dates, numbers
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
+# Babel is imported by the first page rendered, not by every API and worker process
+# (most serve no page): its locale data and pytz take a few MB each process keeps.
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
+    from babel.support import NullTranslations
 
 __all__ = [
     "DEFAULT_LOCALE",
@@ -47,6 +47,9 @@ _loaded: dict[str, NullTranslations] = {}
 
 def catalogue(locale: str) -> Catalog:
     """Every message of `locale`, from all its `.po` files."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po
+
     merged = Catalog(locale=locale)
     for path in sorted((LOCALE_DIR / locale).glob("*.po")):
         with path.open("rb") as f:
@@ -59,6 +62,9 @@ def catalogue(locale: str) -> Catalog:
 
 def translations(locale: str) -> NullTranslations:
     """gettext/ngettext for `locale` (English and unknown locales: the msgids)."""
+    from babel.messages.mofile import write_mo
+    from babel.support import NullTranslations, Translations
+
     with _lock:
         found = _loaded.get(locale)
         if found is None:
@@ -115,15 +121,21 @@ class Formatter:
     def datetime(self, us: int | None, fmt: str = "medium") -> str:
         if us is None:
             return ""
+        from babel import dates
+
         return dates.format_datetime(self.local(us), fmt, locale=self.locale)
 
     def date(self, us: int | None, fmt: str = "medium") -> str:
         if us is None:
             return ""
+        from babel import dates
+
         return dates.format_date(self.local(us).date(), fmt, locale=self.locale)
 
     def weekday(self, index: int) -> str:
         """The name of a weekday (0 is Monday), as this locale writes it alone."""
+        from babel import dates
+
         return str(dates.get_day_names("wide", "stand-alone", locale=self.locale)[index])
 
     def iso(self, us: int | None) -> str:
@@ -138,6 +150,8 @@ class Formatter:
         fmt: Literal["narrow", "short", "medium", "long"] = "short",
     ) -> str:
         """A rounded duration in words: '3 hours', 'in 45 min', '2 days ago'."""
+        from babel import dates
+
         return dates.format_timedelta(
             timedelta(microseconds=us),
             threshold=1.5,
@@ -153,11 +167,15 @@ class Formatter:
         return f"{sign}{minutes // 60}:{minutes % 60:02d}"
 
     def number(self, value: float | int) -> str:
+        from babel import numbers
+
         return numbers.format_decimal(value, locale=self.locale)
 
     def percent(self, value: float | None, digits: int = 1) -> str:
         if value is None:
             return "\N{EN DASH}"
+        from babel import numbers
+
         return numbers.format_percent(
             round(value, digits + 2), locale=self.locale, decimal_quantization=False
         )
