@@ -3,6 +3,7 @@ thread that arrives while others wait queues behind them."""
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 
@@ -107,3 +108,28 @@ def test_misuse_is_refused() -> None:
     sem.release()
     with pytest.raises(ValueError, match="more often than acquired"):
         sem.release()
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_a_waiter_interrupted_leaves_the_queue_and_loses_no_slot() -> None:
+    sem = FairSemaphore(1)
+    sem.acquire()  # held: the next acquire waits
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise _Interrupted
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        with pytest.raises(_Interrupted):
+            sem.acquire()  # this thread waits, and a signal interrupts it
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert sem.waiting == 0
+    sem.release()
+    sem.acquire()  # the slot is free again, not handed to the waiter that left
+    sem.release()

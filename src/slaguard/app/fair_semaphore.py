@@ -44,7 +44,15 @@ class FairSemaphore:
             turn = threading.Lock()
             turn.acquire()
             self._waiters.append(turn)
-        turn.acquire()  # released by `release`: the slot it frees is now this thread's
+        try:
+            turn.acquire()  # released by `release`: the slot it frees is now this thread's
+        except BaseException:  # interrupted while waiting (KeyboardInterrupt, say)
+            with self._lock:
+                if turn in self._waiters:
+                    self._waiters.remove(turn)
+                    raise
+            self.release()  # the slot had been handed over just now: pass it on
+            raise
 
     def release(self) -> None:
         """Give the slot back: to the first thread waiting, if any."""

@@ -284,20 +284,17 @@ def response_times(
             # rows are put in order below.
             segment = _group(group_by).collate("C").label("segment")
             metric = ClockRow.metric.collate("C").label("metric")
-            q = (
-                base.with_only_columns(
-                    segment,
-                    metric,
-                    func.count().label("n"),
-                    func.avg(business_v).label("b_mean"),
-                    _percentile(_P50, business_v).label("b_median"),
-                    _percentile(_P90, business_v).label("b_p90"),
-                    func.avg(calendar_v).label("c_mean"),
-                    _percentile(_P50, calendar_v).label("c_median"),
-                    _percentile(_P90, calendar_v).label("c_p90"),
-                )
-                .group_by(segment, metric)
-            )
+            q = base.with_only_columns(
+                segment,
+                metric,
+                func.count().label("n"),
+                func.avg(business_v).label("b_mean"),
+                _percentile(_P50, business_v).label("b_median"),
+                _percentile(_P90, business_v).label("b_p90"),
+                func.avg(calendar_v).label("c_mean"),
+                _percentile(_P50, calendar_v).label("c_median"),
+                _percentile(_P90, calendar_v).label("c_p90"),
+            ).group_by(segment, metric)
             rows = [
                 (
                     r.segment,
