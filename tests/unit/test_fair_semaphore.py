@@ -60,10 +60,10 @@ def test_a_newcomer_does_not_take_a_slot_someone_waits_for() -> None:
     a = threading.Thread(target=first)
     a.start()
     _wait_until(lambda: sem.waiting == 1)
-    sem.release()  # handed to `first`, not left for whoever asks next
-    holding.wait(5)
     b = threading.Thread(target=newcomer)
-    b.start()
+    sem.release()  # handed to `first`, not left for whoever asks next ...
+    b.start()  # ... such as this thread, arriving before `first` has woken
+    holding.wait(5)
     _wait_until(lambda: sem.waiting == 1)  # queued: the slot is `first`'s
     assert order == ["first"]
     done.set()
