@@ -28,7 +28,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
-from sqlalchemy.dialects import postgresql, sqlite
 
 __all__ = [
     "DAY_US",
@@ -149,41 +148,39 @@ def add_clock(
         counts[(*key, 0 if dim in _UNSHARDED else shard)] += sign
 
 
-def _upsert(dialect: str) -> Any:
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_ROLLUPS)
-    return ins.on_conflict_do_update(
-        index_elements=list(KEY_COLUMNS),
-        set_={"n": _ROLLUPS.c.n + ins.excluded.n},
-    )
-
-
-_UPSERTS: dict[str, Any] = {}
+# The upsert of `apply`, as the driver's SQL: many rows in one statement on PostgreSQL
+# (one JSON parameter, read with `json_to_recordset`), an executemany of plain tuples on
+# SQLite. Through SQLAlchemy, the rows as dicts cost more than the rest of an import:
+# parameters built and bound per row, and on PostgreSQL one statement per row in the
+# pipeline (measured: 43% of `slaguard import`'s time, 14,000 rows a batch of 500
+# tickets).
+_ADDED = ", ".join((*KEY_COLUMNS[1:], "n"))
+_ON_CONFLICT = (
+    f"ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET n = clock_rollups.n + excluded.n"
+)
+_POSTGRES_UPSERT = (
+    f"INSERT INTO clock_rollups (tenant_id, {_ADDED}) "  # noqa: S608 - constant names
+    f"SELECT %(tenant_id)s::bigint, {_ADDED} FROM json_to_recordset(%(rows)s::json) AS r("
+    "dim text, value text, metric text, e_day integer, b_day integer, warned integer, "
+    f"shard integer, n bigint) {_ON_CONFLICT}"
+)
+_SQLITE_UPSERT = (
+    f"INSERT INTO clock_rollups (tenant_id, {_ADDED}) "  # noqa: S608 - constant names
+    f"VALUES ({', '.join('?' * (len(KEY_COLUMNS) + 1))}) {_ON_CONFLICT}"
+)
+_FIELDS = KEY_COLUMNS[1:]
 
 
 def apply(conn: Connection, tenant_id: int, counts: Counter[Key]) -> None:
     """Write the non-zero differences in `counts` (one upsert, in key order)."""
-    rows = [
-        {
-            "tenant_id": tenant_id,
-            "dim": k[0],
-            "value": k[1],
-            "metric": k[2],
-            "e_day": k[3],
-            "b_day": k[4],
-            "warned": k[5],
-            "shard": k[6],
-            "n": n,
-        }
-        for k, n in sorted(counts.items())
-        if n
-    ]
-    if not rows:
+    changed = [(*k, n) for k, n in sorted(counts.items()) if n]
+    if not changed:
         return
-    dialect = conn.dialect.name
-    stmt = _UPSERTS.get(dialect)
-    if stmt is None:
-        stmt = _UPSERTS[dialect] = _upsert(dialect)
-    conn.execute(stmt, rows)
+    if conn.dialect.name == "postgresql":
+        rows = json.dumps([dict(zip((*_FIELDS, "n"), r, strict=True)) for r in changed])
+        conn.exec_driver_sql(_POSTGRES_UPSERT, {"tenant_id": tenant_id, "rows": rows})
+    else:
+        conn.exec_driver_sql(_SQLITE_UPSERT, [(tenant_id, *r) for r in changed])
 
 
 def sql_day(us: Any) -> Any:
