@@ -83,3 +83,35 @@ def test_bad_at_is_422_naming_it(stored: Tenant, at: str, what: str) -> None:
     r = stored.get(f"/api/v1/tickets/T-1042/{what}", params={"at": at})
     assert r.status_code == 422, r.text
     assert [d["path"] for d in r.json()["error"]["details"]] == ["at"]
+
+
+def test_events_without_id_at_one_instant_apply_in_the_order_explain_gives(
+    acme: Tenant, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Replies of the same rank at the same instant, sent without ids: the service keys
+    them by a hash of ticket and content, which must not decide their order. For this
+    ticket id the keys would order the customer's reply first, the content the agent's
+    (which leaves the next response running rather than met)."""
+    clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    ticket = {
+        "id": "T-1",
+        "priority": "high",
+        "events": [
+            {"type": "created", "at": "2026-11-23T09:00:00+01:00"},
+            {"type": "agent_reply", "at": "2026-11-23T09:10:00+01:00"},
+            {"type": "customer_reply", "at": "2026-11-23T10:00:00+01:00"},
+            {"type": "agent_reply", "at": "2026-11-23T10:00:00+01:00"},
+        ],
+    }
+    stored = acme.post("/api/v1/tickets", ticket)
+    assert stored.status_code == 201, stored.text
+    keys = {e["type"]: e["id"] for e in acme.get("/api/v1/tickets/T-1").json()["events"][2:]}
+    assert keys["customer_reply"] < keys["agent_reply"]  # the order the keys alone give
+    path = tmp_path / "ticket.json"
+    path.write_text(json.dumps(ticket))
+    at = "2026-11-23T12:00:00+01:00"
+    api = acme.get("/api/v1/tickets/T-1/clocks", params={"at": at})
+    assert api.status_code == 200, api.text
+    assert api.json() == json.loads(explain_cli(path, at))
+    states = {(c["metric"], c["cycle"]): c["state"] for c in api.json()["clocks"]}
+    assert states[("next_response", 1)] == "running"

@@ -52,7 +52,7 @@ from slaguard.domain.errors import (
 from slaguard.domain.links import CAUSED_BY, DUPLICATE_OF, LinkGraph
 from slaguard.domain.policy import SlaConfig
 from slaguard.domain.states import ClockState
-from slaguard.domain.tickets import Event, Ticket
+from slaguard.domain.tickets import GENERATED_ID_PREFIX, Event, Ticket
 from slaguard.schemas.ticket import ParsedTicket, parse_events, parse_ticket
 
 __all__ = [
@@ -149,7 +149,7 @@ def _keyed(ticket_id: str, doc: Any, index: int) -> dict[str, Any]:
     key = out.get("id")
     if key is None:
         digest = hashlib.sha256(f"{ticket_id}\n{_canonical(out)}".encode()).hexdigest()
-        out["id"] = f"h:{digest[:40]}"
+        out["id"] = f"{GENERATED_ID_PREFIX}{digest[:40]}"
     elif not isinstance(key, str) or not key.strip() or len(key) > 200:
         raise TicketError(
             "an event id is a non-empty string of at most 200 characters", f"events[{index}].id"

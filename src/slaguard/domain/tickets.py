@@ -8,6 +8,11 @@ same list: duplicates (same idempotency key) removed, then sorted by
 where the kind rank fixes what happens first at the same instant: created; field
 changes (status, priority, tier, assignment, other fields); replies, callbacks and CSAT;
 links. So the result never depends on arrival order.
+
+An event sent without an id has none to be ordered by, whether or not the service gave
+it a key of its own to store it under (`GENERATED_ID_PREFIX`): events at the same
+instant and rank are then ordered by their content, so that the service and
+`slaguard explain` put the same events in the same order.
 """
 
 from __future__ import annotations
@@ -23,7 +28,19 @@ from slaguard.domain.errors import ErrorDetail, TicketError
 if TYPE_CHECKING:
     from slaguard.domain.policy import ClassificationRule
 
-__all__ = ["KIND_RANK", "TICKET_FIELDS", "Event", "EventKind", "Ticket", "ordered_events"]
+__all__ = [
+    "GENERATED_ID_PREFIX",
+    "KIND_RANK",
+    "TICKET_FIELDS",
+    "Event",
+    "EventKind",
+    "Ticket",
+    "ordered_events",
+]
+
+# The start of the keys the service makes for events sent without an id (a hash of the
+# ticket and the event's content): a key, but not an id the sender chose.
+GENERATED_ID_PREFIX = "h:"
 
 
 class EventKind(StrEnum):
@@ -140,7 +157,7 @@ def ordered_events(events: Iterable[Event]) -> list[Event]:
                     )
                 continue
             by_id[eid] = (i, e)
-        keyed.append(((e.at, KIND_RANK[e.kind], eid or ""), e))
+        keyed.append(((e.at, KIND_RANK[e.kind], _order_id(eid)), e))
     if errors:
         raise TicketError(errors)
     keyed.sort(key=_key)
@@ -167,3 +184,10 @@ def ordered_events(events: Iterable[Event]) -> list[Event]:
 
 def _key(item: tuple[tuple[int, int, str], Event]) -> tuple[int, int, str]:
     return item[0]
+
+
+def _order_id(eid: str | None) -> str:
+    """What an event's id contributes to its order: nothing when the sender gave none."""
+    if eid is None or eid.startswith(GENERATED_ID_PREFIX):
+        return ""
+    return eid
