@@ -226,6 +226,20 @@ def test_the_service_user_cannot_change_or_delete_audit_records(
     assert broken is None
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_the_service_user_cannot_truncate_the_audit_trail(
+    trail: Tenant, services: Services
+) -> None:
+    before = kinds(services, trail.tenant_id)
+    for statement in ("TRUNCATE audit_log", "TRUNCATE tenants CASCADE"):
+        with pytest.raises(DBAPIError, match="audit records cannot be deleted"):  # noqa: SIM117
+            with services.write_engine.begin() as conn:
+                conn.execute(text(statement))
+    assert kinds(services, trail.tenant_id) == before
+    checked, broken = audit.verify(services, tenant_id=trail.tenant_id)
+    assert broken is None and checked == len(before)
+
+
 def independent_verify(lines: list[str]) -> int:
     """The procedure of docs/audit.md, written from the document, not from the code."""
     prev = "0" * 64

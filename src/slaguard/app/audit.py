@@ -22,8 +22,9 @@ the next record's `prev_hash`), two swapped records break the chain at the first
 whose text does not hash right (tampered, or written before data was stored canonically)
 is parsed and hashed again from its value before it is judged broken; a record whose
 fields cannot be read or hashed at all (not JSON, not text, not UTF-8) is a break too.
-On PostgreSQL a trigger refuses UPDATE and DELETE of sealed records (and of the content
-of unsealed ones) to the service's own database user.
+On PostgreSQL triggers refuse UPDATE and DELETE of sealed records (and of the content
+of unsealed ones) and TRUNCATE of the table to every user but the table's owner and
+superusers, who can disable triggers (docs/audit.md: run the service as another role).
 """
 
 from __future__ import annotations
