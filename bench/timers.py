@@ -156,7 +156,7 @@ def generate(spec: Spec) -> tuple[Rows, list[int]]:
         ticket = parse_ticket({**fields, "events": [event]}, cfg)
         ev = evaluate_us(ticket, cfg, now)
         # the rows `slaguard import` writes for the ticket: what `create_ticket` stores
-        row, events, clocks, log = imports.ticket_rows(fields, [event], ticket, ev, now)
+        row, events, clocks, log, _ = imports.ticket_rows(fields, [event], ticket, ev, now)
         values = {
             **row,
             "id": pk,

@@ -16,6 +16,7 @@ from apihelpers import Tenant, ticket_doc
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+import slaguard
 from slaguard.app import audit
 from slaguard.app.services import Services
 from slaguard.db.tables import AuditRow
@@ -127,6 +128,44 @@ def test_an_altered_record_is_named(trail: Tenant, services: Services) -> None:
     assert broken is not None and broken.seq == 3 and "altered" in broken.reason
 
 
+def test_a_record_whose_data_cannot_be_read_is_named(trail: Tenant, services: Services) -> None:
+    # SQLite keeps any text; PostgreSQL's json type keeps a lone surrogate escape, which is
+    # JSON but no Unicode text that can be hashed
+    garbled = '{"at":' if services.is_sqlite else '["\\ud800"]'
+    tamper(
+        services,
+        "UPDATE audit_log SET data = :d WHERE tenant_id = :t AND seq = 3",
+        d=garbled,
+        t=trail.tenant_id,
+    )
+    checked, broken = audit.verify(services, tenant_id=trail.tenant_id)
+    assert broken is not None and broken.seq == 3 and "garbled" in broken.reason
+    assert checked == 2
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "garble",
+    [
+        "subject = CAST(x'ff41' AS TEXT)",  # not UTF-8: the driver cannot read the row
+        "at_us = x'00ff'",  # bytes where a number belongs
+        "kind = x'41'",
+        "data = '[' || replace(hex(zeroblob(60000)), '00', '[') || ']'",  # nested too deep
+    ],
+)
+def test_a_record_with_a_field_of_the_wrong_kind_is_named(
+    trail: Tenant, services: Services, garble: str
+) -> None:
+    # a file's columns hold whatever was written into them
+    tamper(
+        services,
+        f"UPDATE audit_log SET {garble} WHERE tenant_id = :t AND seq = 3",  # noqa: S608
+        t=trail.tenant_id,
+    )
+    checked, broken = audit.verify(services, tenant_id=trail.tenant_id)
+    assert broken is not None and broken.seq == 3 and checked == 2
+
+
 def test_a_removed_record_is_named(trail: Tenant, services: Services) -> None:
     tamper(services, "DELETE FROM audit_log WHERE tenant_id = :t AND seq = 2", t=trail.tenant_id)
     _, broken = audit.verify(services, tenant_id=trail.tenant_id)
@@ -187,6 +226,20 @@ def test_the_service_user_cannot_change_or_delete_audit_records(
     assert broken is None
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_the_service_user_cannot_truncate_the_audit_trail(
+    trail: Tenant, services: Services
+) -> None:
+    before = kinds(services, trail.tenant_id)
+    for statement in ("TRUNCATE audit_log", "TRUNCATE tenants CASCADE"):
+        with pytest.raises(DBAPIError, match="audit records cannot be deleted"):  # noqa: SIM117
+            with services.write_engine.begin() as conn:
+                conn.execute(text(statement))
+    assert kinds(services, trail.tenant_id) == before
+    checked, broken = audit.verify(services, tenant_id=trail.tenant_id)
+    assert broken is None and checked == len(before)
+
+
 def independent_verify(lines: list[str]) -> int:
     """The procedure of docs/audit.md, written from the document, not from the code."""
     prev = "0" * 64
@@ -216,7 +269,11 @@ def test_cli_export_verifies_independently_and_verify_exits_1_on_a_break(
             capture_output=True,
             text=True,
             check=False,
-            env={"SLAGUARD_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"},
+            env={
+                "SLAGUARD_DATABASE_URL": database_url,
+                "PATH": "/usr/bin:/bin",
+                "PYTHONPATH": str(Path(slaguard.__file__).parents[1]),  # the code under test
+            },
         )
 
     ok = cli("audit", "verify", "--tenant", "acme")
@@ -231,3 +288,13 @@ def test_cli_export_verifies_independently_and_verify_exits_1_on_a_break(
     bad = cli("audit", "verify", "--tenant", "acme")
     assert bad.returncode == 1
     assert "record 4" in bad.stderr
+
+    tamper(
+        services,
+        "UPDATE audit_log SET data = :d WHERE tenant_id = :t AND seq = 2",
+        d='{"at":' if services.is_sqlite else '["\\udfff"]',
+        t=trail.tenant_id,
+    )
+    garbled = cli("audit", "verify", "--tenant", "acme")
+    assert garbled.returncode == 1
+    assert "record 2" in garbled.stderr and "garbled" in garbled.stderr

@@ -16,13 +16,15 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from apihelpers import Tenant
 from sqlalchemy import func, select
 
-from slaguard.app import configs, tenants
+from slaguard.app import audit, configs, reports, tenants
 from slaguard.app.imports import BatchReport, ImportSummary, import_file
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role
@@ -30,6 +32,8 @@ from slaguard.app.tickets import create_ticket, evaluate_ticket
 from slaguard.config.files import load_mapping
 from slaguard.db import rollups
 from slaguard.db.tables import (
+    AuditRow,
+    BreachRow,
     ClockLogRow,
     ClockRollupRow,
     ClockRow,
@@ -37,6 +41,7 @@ from slaguard.db.tables import (
     LinkRow,
     TicketRow,
 )
+from slaguard.domain.calendar import to_us
 from slaguard.domain.errors import ConfigError
 from slaguard.domain.explain import evaluation_json
 
@@ -141,6 +146,25 @@ def stored(svc: Services, tenant_id: int, ticket: str) -> dict[str, Any] | None:
             .where(LinkRow.tenant_id == tenant_id, LinkRow.ticket == ticket)
             .order_by(LinkRow.kind, LinkRow.other)
         ).all()
+        breaches = s.execute(
+            select(
+                BreachRow.metric,
+                BreachRow.cycle,
+                BreachRow.breached_us,
+                BreachRow.suggested,
+                BreachRow.evidence,
+                BreachRow.reason,
+                BreachRow.note,
+            )
+            .where(BreachRow.ticket_id == row.id)
+            .order_by(BreachRow.metric, BreachRow.cycle)
+        ).all()
+        # the actor of `ticket.created` names the tenant ("agent of acme"): compared apart
+        records = s.execute(
+            select(AuditRow.at_us, AuditRow.kind, AuditRow.data)
+            .where(AuditRow.tenant_id == tenant_id, AuditRow.subject == ticket)
+            .order_by(AuditRow.id)
+        ).all()
     columns = ("type", "status", "priority", "team", "assignee", "policy", "sla_state")
     return {
         "row": {c: getattr(row, c) for c in columns},
@@ -150,6 +174,8 @@ def stored(svc: Services, tenant_id: int, ticket: str) -> dict[str, Any] | None:
         "clocks": [tuple(c) for c in clocks],
         "log": [tuple(x) for x in log],
         "links": [tuple(x) for x in links],
+        "breaches": [tuple(x) for x in breaches],
+        "audit": [tuple(x) for x in records],
     }
 
 
@@ -532,3 +558,47 @@ def test_imported_tickets_have_report_columns_and_rollups(
     assert before and before == kept()
     # the ticket's current tier (set by its events), as the write path stores it
     assert {"enterprise", "standard"} <= {tier for (tier,) in documents}
+
+
+def test_imported_breaches_get_suggested_reasons_and_the_tickets_audit_records_are_chained(
+    services: Services, acme: Principal, client: Any
+) -> None:
+    summary = run(services, acme, FIXTURES / "tickets.jsonl")
+    assert summary.imported == len(GOOD)
+    viewer = Tenant(
+        "acme",
+        acme.tenant_id,
+        {"viewer": tenants.create_key(services, tenant="acme", role="viewer")},
+        client,
+    )
+    listed = {}
+    for doc in GOOD:
+        r = viewer.get(f"/api/v1/tickets/{doc['id']}/breaches")
+        assert r.status_code == 200
+        listed[doc["id"]] = r.json()
+    breached = [b for found in listed.values() for b in found]
+    assert breached and all(b["suggested_reason"] and b["evidence"] for b in breached)
+    report = reports.run_report(
+        services,
+        principal=Principal(acme.tenant_id, "acme", Role.VIEWER),
+        name="breach-reasons",
+        start_us=to_us(datetime(2026, 1, 1, tzinfo=UTC)),
+        end_us=to_us(datetime(2028, 1, 1, tzinfo=UTC)),
+    )
+    assert sum(row["suggested_only"] for row in report["rows"]) == len(breached)
+
+    assert audit.seal(services) > 0
+    checked, broken = audit.verify(services, tenant_id=acme.tenant_id)
+    assert broken is None
+    with services.reading() as s:
+        chained = s.execute(
+            select(AuditRow.kind, AuditRow.subject, AuditRow.actor).where(
+                AuditRow.tenant_id == acme.tenant_id, AuditRow.seq.is_not(None)
+            )
+        ).all()
+    assert checked == len(chained)
+    for doc in GOOD:
+        created = [a for k, t, a in chained if k == "ticket.created" and t == doc["id"]]
+        assert created == ["agent of acme"]
+        events = sum(1 for k, t, _ in chained if k == "ticket.event" and t == doc["id"])
+        assert events == len(doc["events"])

@@ -20,9 +20,11 @@ the next record's `prev_hash`), two swapped records break the chain at the first
 `data` is stored as its canonical JSON text, so verify hashes the stored text as it is
 (read as text, never parsed): were the text changed, the hash would differ. A record
 whose text does not hash right (tampered, or written before data was stored canonically)
-is parsed and hashed again from its value before it is judged broken.
-On PostgreSQL a trigger refuses UPDATE and DELETE of sealed records (and of the content
-of unsealed ones) to the service's own database user.
+is parsed and hashed again from its value before it is judged broken; a record whose
+fields cannot be read or hashed at all (not JSON, not text, not UTF-8) is a break too.
+On PostgreSQL triggers refuse UPDATE and DELETE of sealed records (and of the content
+of unsealed ones) and TRUNCATE of the table to every user but the table's owner and
+superusers, who can disable triggers (docs/audit.md: run the service as another role).
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Any
 
-from sqlalchemy import Text, bindparam, cast, func, select, text, type_coerce, update
+from sqlalchemy import LargeBinary, Text, bindparam, cast, func, select, text, type_coerce, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from slaguard.app.services import Services
@@ -195,17 +198,25 @@ def verify(svc: Services, *, tenant_id: int, batch: int = 20_000) -> tuple[int, 
     sha256 = hashlib.sha256
     for rows in _sealed_text(svc, tenant_id, batch):
         for rid, seq, at_us, kind, subject, actor, data, stored, prev_hash, chained in rows:
+            if type(seq) is not int:
+                return checked, Break(expected_seq, rid, f"its place in the chain is {_GARBLED}")
             if seq != expected_seq:
                 missing = "removed" if seq > expected_seq else "duplicated or reordered"
                 return checked, Break(
                     expected_seq, rid, f"record {expected_seq} is {missing} (found {seq})"
                 )
-            content = _content_hash_text(tenant_id, at_us, kind, subject, actor, data)
-            if content != stored:
-                # the text as stored is not the canonical text hashed: judge the value
-                content = content_hash(tenant_id, at_us, kind, subject, actor, json.loads(data))
+            try:
+                content = _content_hash_text(tenant_id, at_us, kind, subject, actor, data)
                 if content != stored:
-                    return checked, Break(seq, rid, "its content was altered")
+                    # the text as stored is not the canonical text hashed: judge the value
+                    value = json.loads(data)
+                    content = content_hash(tenant_id, at_us, kind, subject, actor, value)
+                    if content != stored:
+                        return checked, Break(seq, rid, "its content was altered")
+            except (TypeError, ValueError, RecursionError):
+                # not JSON, not text, not encodable, nested beyond parsing: not what was
+                # written, so a break, never a crash of the walk
+                return checked, Break(seq, rid, f"its content is {_GARBLED}")
             if prev_hash != prev:
                 return checked, Break(seq, rid, "it does not follow the record before it")
             if sha256(f"{seq}:{prev}:{content}".encode()).hexdigest() != chained:
@@ -216,36 +227,53 @@ def verify(svc: Services, *, tenant_id: int, batch: int = 20_000) -> tuple[int, 
     return checked, None
 
 
+_GARBLED = "garbled (a stored field cannot be read as written)"
+
+
 def _sealed_text(svc: Services, tenant_id: int, batch: int) -> Iterator[Sequence[Any]]:
     """The sealed records in `seq` order, in batches of plain tuples, `data` as the stored
-    text (Core: no ORM rows, no JSON parsing)."""
+    text (Core: no ORM rows, no JSON parsing).
+
+    SQLite hands back whatever bytes a column holds and the driver fails a whole read
+    on text that is not UTF-8; such a batch is read again with the text columns as
+    bytes, decoded so that the bytes that are not UTF-8 cannot be hashed (lone
+    surrogates), which `verify` reports as the garbled record it is."""
     a = _AUDIT.c
     data = cast(a.data, Text) if not svc.is_sqlite else type_coerce(a.data, Text)
-    q = (
-        select(
-            a.id,
-            a.seq,
-            a.at_us,
-            a.kind,
-            a.subject,
-            a.actor,
-            data,
-            a.content_hash,
-            a.prev_hash,
-            a.hash,
-        )
-        .where(a.tenant_id == tenant_id, a.seq.is_not(None), a.seq > bindparam("after"))
+    keys = (a.id, a.seq, a.at_us)
+    texts = (a.kind, a.subject, a.actor, data, a.content_hash, a.prev_hash, a.hash)
+    where = (a.tenant_id == tenant_id, a.seq.is_not(None), a.seq > bindparam("after"))
+    q = select(*keys, *texts).where(*where).order_by(a.seq).limit(batch)
+    as_bytes = (
+        select(*keys, *(cast(c, LargeBinary) for c in texts))
+        .where(*where)
         .order_by(a.seq)
         .limit(batch)
     )
     after = 0
+    rows: Sequence[Any]
     while True:
-        with svc.reading() as s:
-            rows = s.connection().execute(q, {"after": after}).all()
+        try:
+            with svc.reading() as s:
+                rows = s.connection().execute(q, {"after": after}).all()
+        except OperationalError:
+            if not svc.is_sqlite:
+                raise
+            with svc.reading() as s:
+                rows = [
+                    (*r[:3], *(_decoded(v) for v in r[3:]))
+                    for r in s.connection().execute(as_bytes, {"after": after})
+                ]
         if not rows:
             return
         yield rows
         after = rows[-1][1]
+
+
+def _decoded(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "surrogateescape")
+    return value
 
 
 def _sealed(svc: Services, tenant_id: int, batch: int) -> Iterator[Any]:

@@ -8,6 +8,7 @@ confirmed reasons and say how many are still only suggested.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -19,13 +20,13 @@ from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, require
 from slaguard.db.tables import BreachRow, TicketRow
 from slaguard.domain.calendar import from_us
-from slaguard.domain.engine import Evaluation
+from slaguard.domain.engine import Clock, Evaluation
 from slaguard.domain.errors import NotFoundError, TicketError
 from slaguard.domain.policy import SlaConfig
 from slaguard.domain.reasons import suggest
 from slaguard.domain.tickets import Ticket
 
-__all__ = ["confirm", "list_breaches", "note_breaches"]
+__all__ = ["confirm", "list_breaches", "note_breaches", "suggested"]
 
 
 def note_breaches(
@@ -43,21 +44,30 @@ def note_breaches(
     fresh = [c for c in breached if (c.metric, c.cycle) not in known]
     team = ev.fields.get("team")
     load = backlog.level(s, row.tenant_id, team, now) if fresh and isinstance(team, str) else None
-    for clock in fresh:
+    for values in suggested(ticket, fresh, load, config):
+        s.add(BreachRow(tenant_id=row.tenant_id, ticket_id=row.id, **values))
+
+
+def suggested(
+    ticket: Ticket, clocks: Iterable[Clock], load: tuple[int, int] | None, config: SlaConfig
+) -> list[dict[str, Any]]:
+    """The breaches rows, but for tenant and ticket, of these breached clocks: the
+    suggested reason and its evidence (`load`: the team's backlog, `backlog.level`)."""
+    rows = []
+    for clock in clocks:
         assert clock.breached_at is not None
         suggestion = suggest(ticket, clock, backlog=load, taxonomy=config.breach_reasons)
-        s.add(
-            BreachRow(
-                tenant_id=row.tenant_id,
-                ticket_id=row.id,
-                metric=clock.metric,
-                cycle=clock.cycle,
-                breached_us=clock.breached_at,
-                suggested=suggestion.reason,
-                evidence=list(suggestion.evidence),
-                note="",
-            )
+        rows.append(
+            {
+                "metric": clock.metric,
+                "cycle": clock.cycle,
+                "breached_us": clock.breached_at,
+                "suggested": suggestion.reason,
+                "evidence": list(suggestion.evidence),
+                "note": "",
+            }
         )
+    return rows
 
 
 def _view(b: BreachRow, ticket: str) -> dict[str, Any]:

@@ -48,6 +48,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from slaguard.app import audit, backlog, breaches
 from slaguard.app.configs import latest_version, sla_config
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, require
@@ -55,8 +56,17 @@ from slaguard.app.tickets import _SEVERITY, _canonical, _check_lengths, _keyed, 
 from slaguard.db import rollups
 from slaguard.db.engine import make_engine, writer
 from slaguard.db.rollups import REPORT_COLUMNS, TICKET_DIMS, dim_value
-from slaguard.db.tables import Base, ClockLogRow, ClockRow, EventRow, LinkRow, TicketRow
-from slaguard.domain.engine import Evaluation, evaluate_us
+from slaguard.db.statements import insert_many
+from slaguard.db.tables import (
+    Base,
+    BreachRow,
+    ClockLogRow,
+    ClockRow,
+    EventRow,
+    LinkRow,
+    TicketRow,
+)
+from slaguard.domain.engine import Clock, Evaluation, evaluate_us
 from slaguard.domain.errors import ConfigError, ConflictError, LinkError, SlaError, TicketError
 from slaguard.domain.links import CAUSED_BY, DUPLICATE_OF, LinkGraph
 from slaguard.domain.policy import SlaConfig
@@ -609,6 +619,7 @@ class _Ready:
     events: list[tuple[Any, ...]]
     clocks: list[tuple[Any, ...]]
     log: list[tuple[Any, ...]]
+    breached: _Breached | None  # the clocks breached, for their breaches rows
     links: list[tuple[int, str, str]]  # (doc index, kind, other ticket)
 
 
@@ -722,11 +733,22 @@ def _prepare(draft: _Draft, k: _Keyed, config: SlaConfig, now: int) -> _Ready | 
     )
 
 
+_Breached = tuple[Ticket, tuple[Clock, ...]]
+
+
 def ticket_rows(
     fields: dict[str, Any], docs: list[dict[str, Any]], parsed: Ticket, ev: Evaluation, now: int
-) -> tuple[dict[str, Any], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+) -> tuple[
+    dict[str, Any],
+    list[tuple[Any, ...]],
+    list[tuple[Any, ...]],
+    list[tuple[Any, ...]],
+    _Breached | None,
+]:
     """What `create_ticket` writes (`_insert_events` and `_recompute`), as plain rows;
-    JSON columns already serialised."""
+    JSON columns already serialised. Last the ticket and its breached clocks, if any
+    (their suggested reasons read the team's backlog, so are found as they are written);
+    the audit records are made from the fields and event documents as they are written."""
     values = ev.fields
     states = {c.state for c in ev.clocks}
     row = {
@@ -768,7 +790,8 @@ def ticket_rows(
         (t, metric, cycle, action, detail[:300], cause)
         for t, metric, cycle, action, detail, cause in ev.raw_log
     ]
-    return row, events, clocks, log
+    breached = tuple(c for c in ev.clocks if c.breached_at is not None)
+    return row, events, clocks, log, ((parsed, breached) if breached else None)
 
 
 def _located(
@@ -839,6 +862,7 @@ class _Batches:
         # SQLite's own lock polls it with sleeps of up to 100 ms, one waiting here is
         # woken as soon as the other is done.
         self.turn: AbstractContextManager[Any] = nullcontext()
+        self.actor = ""  # who imports: the `ticket.created` records' actor
 
     def draft(self, unit: _Unit) -> _Draft:
         ticket, lines = unit
@@ -1096,6 +1120,45 @@ class _Batches:
         _add_rollups(s, tenant, fresh, pk_of)
         if links:
             s.execute(insert(LinkRow), links)
+        self._add_breaches(s, fresh, pk_of)
+        self._add_audit(s, fresh)
+
+    def _add_breaches(self, s: Session, fresh: list[_Ready], pk_of: dict[str, int]) -> None:
+        """The breaches rows `note_breaches` writes, in one statement; each team's backlog
+        is read once per batch."""
+        rows: list[dict[str, Any]] = []
+        loads: dict[str, tuple[int, int] | None] = {}
+        for r in fresh:
+            if r.breached is None:
+                continue
+            parsed, clocks = r.breached
+            team, now = r.row["team"], r.row["updated_us"]
+            load = None
+            if isinstance(team, str):
+                if team not in loads:
+                    loads[team] = backlog.level(s, self.tenant_id, team, now)
+                load = loads[team]
+            head = {"tenant_id": self.tenant_id, "ticket_id": pk_of[r.ticket]}
+            rows.extend(
+                {**head, **values, "evidence": json.dumps(values["evidence"])}
+                for values in breaches.suggested(parsed, clocks, load, self.config)
+            )
+        insert_many(s, _BREACHES, rows, json_text=["evidence"])
+
+    def _add_audit(self, s: Session, fresh: list[_Ready]) -> None:
+        """The audit records `create_ticket` writes (`ticket.created`, then a
+        `ticket.event` for each event), in one statement."""
+        by_now: dict[int, list[audit.Entry]] = {}
+        for r in fresh:
+            entries = by_now.setdefault(r.row["updated_us"], [])
+            entries.append(
+                audit.Entry("ticket.created", r.ticket, {"fields": r.fields}, self.actor)
+            )
+            entries.extend(
+                audit.Entry("ticket.event", r.ticket, d, str(d.get("actor") or "")) for d in r.docs
+            )
+        for now, entries in by_now.items():
+            audit.record_many(s, self.tenant_id, entries, now=now)
 
     def _among(
         self, column: InstrumentedAttribute[str], values: Sequence[str]
@@ -1126,6 +1189,7 @@ _CLOCK_COLUMNS = (
 )
 _LOG_COLUMNS = ("tenant_id", "ticket_id", "at_us", "metric", "cycle", "action", "detail", "cause")
 _TICKETS = Base.metadata.tables[TicketRow.__tablename__]
+_BREACHES = Base.metadata.tables[BreachRow.__tablename__]
 _BULK = (
     (EventRow.__tablename__, _EVENT_COLUMNS),
     (ClockRow.__tablename__, _CLOCK_COLUMNS),
@@ -1212,6 +1276,7 @@ def _worker_init(
     fmt: ImportFormat,
     spec: _CsvSpec | None,
     turn: AbstractContextManager[Any] | None,
+    actor: str,
 ) -> None:
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
@@ -1222,6 +1287,7 @@ def _worker_init(
     _WORKER = _Batches(svc, tenant_id=tenant_id, version=version, config=config, fmt=fmt, spec=spec)
     if turn is not None:
         _WORKER.turn = turn
+    _WORKER.actor = actor
 
 
 def _worker_run(job: _Job) -> BatchReport:
@@ -1271,6 +1337,7 @@ def import_file(
     started = time.perf_counter()
     summary = ImportSummary(str(path), form.value, principal.tenant)
     run = _ImportRun(svc, principal.tenant_id, version, config, summary, progress, after_batch)
+    run.actor = f"{principal.role.value} of {principal.tenant}"  # as create_ticket has it
     try:
         run.all(_Reader(path, form), batch, workers)
     except KeyboardInterrupt:
@@ -1302,6 +1369,7 @@ class _ImportRun:
         self.state = ImportProgress("scan")
         self.deferred: list[_Unit] = []
         self.analyze_at = 0  # PostgreSQL: imported tickets at which to run _analyze
+        self.actor = ""
 
     def all(self, reader: _Reader, batch: int, workers: int | None) -> None:
         svc, summary, state = self.svc, self.summary, self.state
@@ -1320,6 +1388,7 @@ class _ImportRun:
             spec=index.spec,
         )
         importer.in_file = set(index.ids)
+        importer.actor = self.actor
         self.analyze_at = 0 if svc.is_sqlite else batch
         jobs = _jobs(svc, _units(reader, index), batch, links_now=False)
         count = _pool_size(svc, workers, -(-len(index.ids) // batch))
@@ -1411,6 +1480,7 @@ def _run_parallel(
             importer.fmt,
             importer.spec,
             ctx.Lock() if svc.is_sqlite else None,
+            importer.actor,
         ),
     )
     pending: dict[Future[BatchReport], int] = {}
