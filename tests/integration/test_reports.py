@@ -416,3 +416,44 @@ def test_breach_rows_do_not_depend_on_the_order_events_arrive_in(
             )
         ).all()
     assert none_ordered == []
+
+
+def test_the_backlog_is_measured_at_the_breach_not_when_it_is_noted(
+    make_tenant: Callable[..., Tenant], services: Services, clock: FakeClock
+) -> None:
+    from slaguard.db.tables import BacklogSampleRow
+    from slaguard.domain.calendar import to_us
+
+    t: Tenant = make_tenant("busy", config=False)
+    configs.apply_config(services, tenant_id=t.tenant_id, document=parse_text(CONFIG))
+    with services.writing() as s:  # two days of hourly samples: team a normally has 2
+        s.add_all(
+            BacklogSampleRow(
+                tenant_id=t.tenant_id,
+                team="a",
+                at_us=to_us(START - timedelta(hours=h)),
+                open_tickets=2,
+            )
+            for h in range(1, 49)
+        )
+
+    def ticket(tid: str, minute: int, *events: tuple[str, int]) -> None:
+        clock.set(START + timedelta(minutes=max([minute, *(m for _, m in events)])))
+        docs = [{"id": f"{tid}-c", "type": "created", "at": at(minute)}]
+        docs += [{"id": f"{tid}-{k}", "type": k, "at": at(m)} for k, m in events]
+        body = {"id": tid, "priority": "P2", "team": "a", "assignee": "li", "events": docs}
+        assert t.post("/api/v1/tickets", body).status_code == 201
+
+    ticket("T1", 0)  # never answered: its first response breaches at 1:00
+    ticket("D1", 0, ("agent_reply", 10), ("resolved", 30))  # done before the breach
+    ticket("O1", 10)
+    ticket("O2", 20)
+    for n in range(5):  # after the breach, before the worker catches up
+        ticket(f"N{n}", 240)
+    clock.set(START + timedelta(minutes=300))
+    while refresh_due(services, now=clock()):
+        pass
+    # open in team a at 1:00: T1, O1, O2 (D1 was done at 0:30; N0-N4 came later)
+    [breach] = t.get("/api/v1/tickets/T1/breaches").json()
+    assert breach["suggested_reason"] == "backlog"
+    assert breach["evidence"] == ["3 open tickets in the team at the breach, above its normal 2"]

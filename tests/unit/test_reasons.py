@@ -8,8 +8,9 @@ from typing import Any
 
 from slaguard.config.files import parse_text
 from slaguard.config.model import parse_config
+from slaguard.domain.calendar import to_us
 from slaguard.domain.engine import Clock, evaluate
-from slaguard.domain.reasons import suggest
+from slaguard.domain.reasons import suggest, team_at
 from slaguard.schemas.ticket import parse_ticket
 
 CONFIG = parse_config(
@@ -153,3 +154,17 @@ def test_a_high_backlog_measured_by_the_caller() -> None:
     ticket, clock = breached([], team="tier1", assignee="li@example.com")
     assert suggest(ticket, clock, backlog=(40, 25)).reason == "backlog"
     assert suggest(ticket, clock, backlog=(20, 25)).reason == "other"
+
+
+def test_the_team_at_an_instant() -> None:
+    ticket, _ = breached(
+        [
+            {"id": "a1", "type": "assigned", "team": "tier2", "at": at(10)},
+            {"id": "a2", "type": "assigned", "team": "tier3", "at": at(20)},
+        ],
+        team="tier1",
+        assignee="li@example.com",
+    )
+    assert team_at(ticket, to_us(T0 + timedelta(minutes=5))) == "tier1"
+    assert team_at(ticket, to_us(T0 + timedelta(minutes=10))) == "tier2"
+    assert team_at(ticket, to_us(T0 + timedelta(minutes=30))) == "tier3"

@@ -3,7 +3,8 @@
 `note_breaches` runs with every recompute of a ticket (in its transaction) and keeps the
 breach rows those of the recomputed clocks, so that they never depend on the order in
 which events arrived: each newly breached clock instance gets a row with the suggested
-reason and its evidence (`domain/reasons.py`); a row whose instance is no longer breached
+reason and its evidence (`domain/reasons.py`; the backlog it judges is the team's at the
+breach instant, `backlog.level`); a row whose instance is no longer breached
 (a late event shows it met in time) or was cancelled is removed; a row whose breach
 instant moved (a late priority change) or whose history before the breach changed (a
 late event dated before it) gets the new instant and suggestion. Every removal and
@@ -28,7 +29,7 @@ from slaguard.domain.calendar import from_us
 from slaguard.domain.engine import Clock, Evaluation
 from slaguard.domain.errors import NotFoundError, TicketError
 from slaguard.domain.policy import SlaConfig
-from slaguard.domain.reasons import Suggestion, suggest
+from slaguard.domain.reasons import Suggestion, suggest, team_at
 from slaguard.domain.states import ClockState
 from slaguard.domain.tickets import Ticket
 
@@ -75,7 +76,7 @@ def note_breaches(
         moved = b.breached_us != clock.breached_at
         if not moved and (changed_from is None or changed_from > clock.breached_at):
             continue
-        suggestion = _suggest(s, row, ticket, ev, clock, config)
+        suggestion = _suggest(s, row, ticket, clock, config)
         evidence = list(suggestion.evidence)
         if not moved and (b.suggested, b.evidence) == (suggestion.reason, evidence):
             continue
@@ -88,7 +89,7 @@ def note_breaches(
         if key in stored:
             continue
         assert clock.breached_at is not None
-        suggestion = _suggest(s, row, ticket, ev, clock, config)
+        suggestion = _suggest(s, row, ticket, clock, config)
         s.add(
             BreachRow(
                 tenant_id=row.tenant_id,
@@ -106,11 +107,12 @@ def note_breaches(
 
 
 def _suggest(
-    s: Session, row: TicketRow, ticket: Ticket, ev: Evaluation, clock: Clock, config: SlaConfig
+    s: Session, row: TicketRow, ticket: Ticket, clock: Clock, config: SlaConfig
 ) -> Suggestion:
-    """The suggestion for a breached clock, with its team's backlog."""
-    team = ev.fields.get("team")
-    load = backlog.level(s, row.tenant_id, team, ev.now) if isinstance(team, str) else None
+    """The suggestion for a breached clock, with its team's backlog at the breach."""
+    assert clock.breached_at is not None
+    team = team_at(ticket, clock.breached_at)
+    load = backlog.level(s, row.tenant_id, team, clock.breached_at) if team else None
     return suggest(ticket, clock, backlog=load, taxonomy=config.breach_reasons)
 
 

@@ -549,6 +549,7 @@ def _recompute(
     s.execute(_UPDATE_TICKET, {"ticket_id": row.id, **columns})
     for name, value in columns.items():
         set_committed_value(row, name, value)
+    # After the clocks and columns are stored: a breach's backlog counts this ticket too.
     note_breaches(
         s, row, ticket, ev, config, now, had_breaches=had_breaches, changed_from=changed_from
     )

@@ -27,7 +27,7 @@ from slaguard.domain.engine import Clock
 from slaguard.domain.policy import DEFAULT_BREACH_REASONS
 from slaguard.domain.tickets import EventKind, Ticket, ordered_events
 
-__all__ = ["DEFAULT_REASONS", "DEPENDENCY_STATUSES", "Suggestion", "suggest"]
+__all__ = ["DEFAULT_REASONS", "DEPENDENCY_STATUSES", "Suggestion", "suggest", "team_at"]
 
 DEFAULT_REASONS = DEFAULT_BREACH_REASONS
 # Paused statuses that mean waiting on someone other than the customer.
@@ -44,6 +44,17 @@ class Suggestion:
 
 def _minutes(us: int) -> str:
     return f"{us / 60_000_000:.0f}m"
+
+
+def team_at(ticket: Ticket, at: int) -> str | None:
+    """The ticket's team at the instant `at` (events at `at` included)."""
+    team = ticket.fields.get("team")
+    for e in ordered_events(ticket.events):
+        if e.at > at:
+            break
+        if (e.kind is EventKind.CREATED or e.kind is EventKind.ASSIGNED) and "team" in e.data:
+            team = e.data["team"]
+    return team if isinstance(team, str) else None
 
 
 def _running_time(clock: Clock, spans: list[tuple[int, int]], until: int) -> int:
