@@ -277,3 +277,183 @@ def test_a_backlog_above_the_teams_normal_level_is_suggested(
     [breach] = t.get("/api/v1/tickets/N-2/breaches").json()
     assert breach["suggested_reason"] == "backlog"
     assert "3 open tickets" in breach["evidence"][0] and "normal 1" in breach["evidence"][0]
+
+
+ORDER_CONFIG = """
+calendars:
+  always: {timezone: UTC, always_open: true}
+policies:
+  - name: standard
+    calendar: always
+    targets:
+      first_response: {P1: 30m, P2: 1h, P3: 1h, P4: 1h}
+      resolution: {P1: 8h, P2: 8h, P3: 8h, P4: 8h}
+"""
+# Events after the creation of each ticket (all created at START, P2, team a, unassigned):
+# A is answered at 0:30, inside its hour; B becomes P1 at 0:10 (first response due at
+# 0:30 from its start) and is assigned at 0:20; C is marked a duplicate of A at 1:35,
+# after its first response breached at 1:00, which cancels its clocks.
+LATER = {
+    "A": [{"type": "agent_reply", "at": at(30)}],
+    "B": [
+        {"type": "priority", "priority": "P1", "at": at(10)},
+        {"type": "assigned", "assignee": "li@example.com", "at": at(20)},
+    ],
+    "C": [{"type": "duplicate_of", "original": "A", "at": at(95)}],
+}
+
+
+def _order_tenant(
+    name: str, make_tenant: Callable[..., Tenant], services: Services, clock: FakeClock
+) -> Tenant:
+    t: Tenant = make_tenant(name, config=False)
+    configs.apply_config(services, tenant_id=t.tenant_id, document=parse_text(ORDER_CONFIG))
+    return t
+
+
+def _ticket(tid: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+    created = {"id": f"{tid}-c", "type": "created", "at": at(0)}
+    later = [{"id": f"{tid}-{n}", **e} for n, e in enumerate(events)]
+    return {"id": tid, "priority": "P2", "team": "a", "events": [created, *later]}
+
+
+def _breaches(t: Tenant) -> list[dict[str, Any]]:
+    return [b for tid in LATER for b in t.get(f"/api/v1/tickets/{tid}/breaches").json()]
+
+
+def test_breach_rows_do_not_depend_on_the_order_events_arrive_in(
+    make_tenant: Callable[..., Tenant], services: Services, clock: FakeClock
+) -> None:
+    from sqlalchemy import select
+
+    from slaguard.db.tables import AuditRow
+
+    # in time order: every event is known when the clocks are first computed
+    ordered = _order_tenant("ordered", make_tenant, services, clock)
+    clock.set(START + timedelta(minutes=100))
+    for tid, events in LATER.items():
+        assert ordered.post("/api/v1/tickets", _ticket(tid, events)).status_code == 201
+
+    # late: the breaches of all three at 1:00 are noted first, C's is confirmed by a
+    # person, then the events arrive
+    late = _order_tenant("late", make_tenant, services, clock)
+    clock.set(START)
+    for tid in LATER:
+        assert late.post("/api/v1/tickets", _ticket(tid, [])).status_code == 201
+    clock.set(START + timedelta(minutes=90))
+    while refresh_due(services, now=clock()):
+        pass
+    assert [(b["ticket"], b["breached_at"]) for b in _breaches(late)] == [
+        ("A", at(60)),
+        ("B", at(60)),
+        ("C", at(60)),
+    ]
+    r = late.client.put(
+        "/api/v1/tickets/C/breaches/first_response/1",
+        json={"reason": "staffing"},
+        headers=late.headers("agent"),
+    )
+    assert r.status_code == 200
+    clock.set(START + timedelta(minutes=100))
+    for tid, events in LATER.items():
+        for n, e in enumerate(events):
+            r = late.post(f"/api/v1/tickets/{tid}/events", {"id": f"{tid}-{n}", **e})
+            assert r.status_code in (200, 201), r.text
+
+    clock.set(START + timedelta(minutes=120))
+    # A met its first response, C's clocks were cancelled: only B's breach is left, at
+    # 0:30, unassigned for its first 20 minutes (more than a quarter of 30m)
+    expected = [
+        {
+            "ticket": "B",
+            "metric": "first_response",
+            "cycle": 1,
+            "breached_at": at(30),
+            "suggested_reason": "unclear_ownership",
+            "evidence": [
+                "unassigned for 20m of business time while the clock ran, more than a "
+                "quarter of the 30m target"
+            ],
+            "reason": None,
+            "confirmed_by": None,
+            "confirmed_at": None,
+            "note": "",
+        }
+    ]
+    assert _breaches(ordered) == expected
+    assert _breaches(late) == expected
+    reasons = report(ordered, "breach-reasons")
+    assert [(r["reason"], r["confirmed"], r["suggested_only"]) for r in reasons] == [
+        ("unclear_ownership", 0, 1)
+    ]
+    assert report(late, "breach-reasons") == reasons
+
+    # every change to the late tenant's breaches is in its audit trail
+    with services.reading() as s:
+        records = s.execute(
+            select(AuditRow.kind, AuditRow.subject, AuditRow.data)
+            .where(AuditRow.tenant_id == late.tenant_id, AuditRow.kind.like("breach.%"))
+            .order_by(AuditRow.id)
+        ).all()
+    kinds = [(k, subject) for k, subject, _ in records]
+    assert kinds == [
+        ("breach.reason", "C"),
+        ("breach.removed", "A"),
+        ("breach.updated", "B"),
+        ("breach.updated", "B"),
+        ("breach.removed", "C"),
+    ]
+    removed_c = records[-1].data
+    assert (removed_c["reason"], removed_c["breached_at"]) == ("staffing", at(60))
+    assert removed_c["confirmed_by"] == "agent of late"
+    moved_b = records[2].data
+    assert (moved_b["before"]["breached_at"], moved_b["breached_at"]) == (at(60), at(30))
+    assert records[1].data["reason"] is None
+    with services.reading() as s:
+        none_ordered = s.scalars(
+            select(AuditRow.kind).where(
+                AuditRow.tenant_id == ordered.tenant_id, AuditRow.kind.like("breach.%")
+            )
+        ).all()
+    assert none_ordered == []
+
+
+def test_the_backlog_is_measured_at_the_breach_not_when_it_is_noted(
+    make_tenant: Callable[..., Tenant], services: Services, clock: FakeClock
+) -> None:
+    from slaguard.db.tables import BacklogSampleRow
+    from slaguard.domain.calendar import to_us
+
+    t: Tenant = make_tenant("busy", config=False)
+    configs.apply_config(services, tenant_id=t.tenant_id, document=parse_text(CONFIG))
+    with services.writing() as s:  # two days of hourly samples: team a normally has 2
+        s.add_all(
+            BacklogSampleRow(
+                tenant_id=t.tenant_id,
+                team="a",
+                at_us=to_us(START - timedelta(hours=h)),
+                open_tickets=2,
+            )
+            for h in range(1, 49)
+        )
+
+    def ticket(tid: str, minute: int, *events: tuple[str, int]) -> None:
+        clock.set(START + timedelta(minutes=max([minute, *(m for _, m in events)])))
+        docs = [{"id": f"{tid}-c", "type": "created", "at": at(minute)}]
+        docs += [{"id": f"{tid}-{k}", "type": k, "at": at(m)} for k, m in events]
+        body = {"id": tid, "priority": "P2", "team": "a", "assignee": "li", "events": docs}
+        assert t.post("/api/v1/tickets", body).status_code == 201
+
+    ticket("T1", 0)  # never answered: its first response breaches at 1:00
+    ticket("D1", 0, ("agent_reply", 10), ("resolved", 30))  # done before the breach
+    ticket("O1", 10)
+    ticket("O2", 20)
+    for n in range(5):  # after the breach, before the worker catches up
+        ticket(f"N{n}", 240)
+    clock.set(START + timedelta(minutes=300))
+    while refresh_due(services, now=clock()):
+        pass
+    # open in team a at 1:00: T1, O1, O2 (D1 was done at 0:30; N0-N4 came later)
+    [breach] = t.get("/api/v1/tickets/T1/breaches").json()
+    assert breach["suggested_reason"] == "backlog"
+    assert breach["evidence"] == ["3 open tickets in the team at the breach, above its normal 2"]

@@ -8,8 +8,9 @@ from typing import Any
 
 from slaguard.config.files import parse_text
 from slaguard.config.model import parse_config
+from slaguard.domain.calendar import to_us
 from slaguard.domain.engine import Clock, evaluate
-from slaguard.domain.reasons import suggest
+from slaguard.domain.reasons import suggest, team_at
 from slaguard.schemas.ticket import parse_ticket
 
 CONFIG = parse_config(
@@ -86,6 +87,35 @@ def test_unassigned_for_exactly_a_quarter_is_not() -> None:
     assert suggest(ticket, clock).reason == "other"
 
 
+def test_unassigned_time_while_the_clock_was_paused_does_not_count() -> None:
+    # pending pauses the clock from 0:05 to 1:05; assigned at 1:10: unassigned for
+    # 5m + 5m while the clock ran (70m of wall time), under the 15m quarter
+    ticket, clock = breached(
+        [
+            {"id": "p", "type": "status", "status": "pending", "at": at(5)},
+            {"id": "o", "type": "status", "status": "open", "at": at(65)},
+            {"id": "a1", "type": "assigned", "assignee": "li@example.com", "at": at(70)},
+        ],
+        team="tier1",
+    )
+    assert suggest(ticket, clock).reason == "other"
+
+
+def test_unassigned_time_is_counted_over_the_running_spans_only() -> None:
+    # as above, assigned at 1:25 instead: 5m before the pause and 20m after it
+    ticket, clock = breached(
+        [
+            {"id": "p", "type": "status", "status": "pending", "at": at(5)},
+            {"id": "o", "type": "status", "status": "open", "at": at(65)},
+            {"id": "a1", "type": "assigned", "assignee": "li@example.com", "at": at(85)},
+        ],
+        team="tier1",
+    )
+    s = suggest(ticket, clock)
+    assert s.reason == "unclear_ownership"
+    assert s.evidence[0].startswith("unassigned for 25m of business time while the clock ran")
+
+
 def test_waiting_on_a_third_party_is_dependency_delay() -> None:
     # on_hold pauses the clock: 30m on hold, then it runs on and breaches at 1h30
     ticket, clock = breached(
@@ -124,3 +154,17 @@ def test_a_high_backlog_measured_by_the_caller() -> None:
     ticket, clock = breached([], team="tier1", assignee="li@example.com")
     assert suggest(ticket, clock, backlog=(40, 25)).reason == "backlog"
     assert suggest(ticket, clock, backlog=(20, 25)).reason == "other"
+
+
+def test_the_team_at_an_instant() -> None:
+    ticket, _ = breached(
+        [
+            {"id": "a1", "type": "assigned", "team": "tier2", "at": at(10)},
+            {"id": "a2", "type": "assigned", "team": "tier3", "at": at(20)},
+        ],
+        team="tier1",
+        assignee="li@example.com",
+    )
+    assert team_at(ticket, to_us(T0 + timedelta(minutes=5))) == "tier1"
+    assert team_at(ticket, to_us(T0 + timedelta(minutes=10))) == "tier2"
+    assert team_at(ticket, to_us(T0 + timedelta(minutes=30))) == "tier3"

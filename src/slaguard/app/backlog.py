@@ -1,5 +1,6 @@
-"""Team backlogs: sampled hourly by the worker, compared at a breach with their normal
-level (the 90th percentile of the last 30 days' samples) to suggest `backlog`.
+"""Team backlogs: sampled hourly by the worker; a breach's backlog (the team's open
+tickets at the breach instant) is compared with the team's normal level (the 90th
+percentile of the 30 days of samples before the breach) to suggest `backlog`.
 
 When the last sample was taken is kept in the `instance` table (`backlog_sampled_us`),
 not read from the samples: an hour without any open ticket in a team stores no sample,
@@ -9,15 +10,15 @@ locks that row, so of several workers one samples each hour.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from slaguard.app.services import Services
 from slaguard.db.statements import insert_new
-from slaguard.db.tables import BacklogSampleRow, InstanceRow, TicketRow
+from slaguard.db.tables import BacklogSampleRow, ClockRow, InstanceRow, TicketRow
 from slaguard.domain.states import ClockState
 
-__all__ = ["OPEN_STATES", "level", "sample_if_due"]
+__all__ = ["OPEN_STATES", "first_sample", "level", "sample_if_due"]
 
 HOUR_US = 3_600_000_000
 WINDOW_US = 30 * 24 * HOUR_US
@@ -68,14 +69,34 @@ def sample_if_due(svc: Services, *, now: int) -> bool:
     return True
 
 
-def level(s: Session, tenant_id: int, team: str, now: int) -> tuple[int, int] | None:
-    """(the team's open tickets now, its normal level), or None without enough samples."""
+def first_sample(s: Session, tenant_id: int, team: str) -> int | None:
+    """The instant of the team's oldest kept sample, if any."""
+    first: int | None = s.scalar(
+        select(func.min(BacklogSampleRow.at_us)).where(
+            BacklogSampleRow.tenant_id == tenant_id, BacklogSampleRow.team == team
+        )
+    )
+    return first
+
+
+def level(s: Session, tenant_id: int, team: str, at: int) -> tuple[int, int] | None:
+    """(the team's open tickets at the instant `at`, its normal level over the 30 days of
+    samples before `at`), or None without enough samples.
+
+    Open at `at`, as a sample counts it: a ticket of the team with a clock instance
+    started at or before `at` and not stopped (met, done or cancelled) by then. Read
+    from the stored clocks, so a breach noted late is judged by the backlog it met. Two
+    things are not kept and are taken as they stand: the team is each ticket's current
+    team, and a ticket done and reopened since counts as open from the start of its
+    resolution clock to its last stop.
+    """
     samples = sorted(
         s.scalars(
             select(BacklogSampleRow.open_tickets).where(
                 BacklogSampleRow.tenant_id == tenant_id,
                 BacklogSampleRow.team == team,
-                BacklogSampleRow.at_us >= now - WINDOW_US,
+                BacklogSampleRow.at_us >= at - WINDOW_US,
+                BacklogSampleRow.at_us <= at,
             )
         )
     )
@@ -83,11 +104,21 @@ def level(s: Session, tenant_id: int, team: str, now: int) -> tuple[int, int] | 
         return None
     rank = -(-9 * len(samples) // 10)  # nearest rank: ceil(0.9 n)
     p90 = samples[rank - 1]
+    running = (
+        select(ClockRow.id)
+        .where(
+            ClockRow.ticket_id == TicketRow.id,
+            ClockRow.started_us <= at,
+            or_(ClockRow.stopped_us.is_(None), ClockRow.stopped_us > at),
+        )
+        .exists()
+    )
     current = s.scalar(
         select(func.count()).where(
             TicketRow.tenant_id == tenant_id,
             TicketRow.team == team,
-            TicketRow.sla_state.in_(OPEN_STATES),
+            TicketRow.created_us <= at,
+            running,
         )
     )
     return int(current or 0), p90

@@ -1,14 +1,21 @@
 """Breaches and their reasons: noted when a clock breaches, confirmed by a person.
 
-`note_breaches` runs with every recompute of a ticket (in its transaction): each newly
-breached clock instance gets a row with the suggested reason and its evidence
-(`domain/reasons.py`). A lead confirms or changes the reason (`confirm`); reports use
-confirmed reasons and say how many are still only suggested.
+`note_breaches` runs with every recompute of a ticket (in its transaction) and keeps the
+breach rows those of the recomputed clocks, so that they never depend on the order in
+which events arrived: each newly breached clock instance gets a row with the suggested
+reason and its evidence (`domain/reasons.py`; the backlog it judges is the team's at the
+breach instant, `backlog.level`); a row whose instance is no longer breached
+(a late event shows it met in time) or was cancelled is removed; a row whose breach
+instant moved (a late priority change) or whose history before the breach changed (a
+late event dated before it) gets the new instant and suggestion. Every removal and
+update is in the audit trail (`breach.removed`, `breach.updated`), with the reason a
+person had confirmed, which an update keeps. A lead confirms or changes the reason
+(`confirm`); reports use confirmed reasons and say how many are still only suggested.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -23,40 +30,108 @@ from slaguard.domain.calendar import from_us
 from slaguard.domain.engine import Clock, Evaluation
 from slaguard.domain.errors import NotFoundError, TicketError
 from slaguard.domain.policy import SlaConfig
-from slaguard.domain.reasons import suggest
+from slaguard.domain.reasons import Suggestion, suggest, team_at
+from slaguard.domain.states import ClockState
 from slaguard.domain.tickets import Ticket
 
 __all__ = ["confirm", "list_breaches", "note_breaches", "suggested"]
 
 
 def note_breaches(
-    s: Session, row: TicketRow, ticket: Ticket, ev: Evaluation, config: SlaConfig, now: int
+    s: Session,
+    row: TicketRow,
+    ticket: Ticket,
+    ev: Evaluation,
+    config: SlaConfig,
+    now: int,
+    *,
+    had_breaches: bool = True,
+    changed_from: int | None = None,
 ) -> None:
-    breached = [c for c in ev.clocks if c.breached_at is not None]
-    if not breached:
-        return
-    known = {
-        (m, c)
-        for m, c in s.execute(
-            select(BreachRow.metric, BreachRow.cycle).where(BreachRow.ticket_id == row.id)
-        )
+    """Make the ticket's breach rows those of `ev`'s breached clock instances.
+
+    `had_breaches`: whether any stored clock had breached before this recompute (without
+    that, and with no breached clock now, the ticket has no breach row to look at).
+    `changed_from`: the earliest instant of the events written with this recompute; a
+    breach at or after it has its suggestion drawn again from the changed history.
+    """
+    breached = {
+        (c.metric, c.cycle): c
+        for c in ev.clocks
+        if c.breached_at is not None and c.state is not ClockState.CANCELLED
     }
-    fresh = [c for c in breached if (c.metric, c.cycle) not in known]
-    team = ev.fields.get("team")
-    load = backlog.level(s, row.tenant_id, team, now) if fresh and isinstance(team, str) else None
-    for values in suggested(ticket, fresh, load, config):
-        s.add(BreachRow(tenant_id=row.tenant_id, ticket_id=row.id, **values))
+    if not breached and not had_breaches:
+        return
+    stored = {
+        (b.metric, b.cycle): b
+        for b in s.scalars(select(BreachRow).where(BreachRow.ticket_id == row.id))
+    }
+    entries: list[audit.Entry] = []
+    for key, b in stored.items():
+        clock = breached.get(key)
+        if clock is None:  # met in time after all, cancelled, or gone
+            s.delete(b)
+            entries.append(audit.Entry("breach.removed", row.external_id, _record(b)))
+            continue
+        assert clock.breached_at is not None
+        moved = b.breached_us != clock.breached_at
+        if not moved and (changed_from is None or changed_from > clock.breached_at):
+            continue
+        suggestion = _suggest(s, row, ticket, clock, config)
+        evidence = list(suggestion.evidence)
+        if not moved and (b.suggested, b.evidence) == (suggestion.reason, evidence):
+            continue
+        before = _record(b)
+        b.breached_us, b.suggested, b.evidence = clock.breached_at, suggestion.reason, evidence
+        entries.append(
+            audit.Entry("breach.updated", row.external_id, {**_record(b), "before": before})
+        )
+    for key, clock in breached.items():
+        if key in stored:
+            continue
+        assert clock.breached_at is not None
+        suggestion = _suggest(s, row, ticket, clock, config)
+        s.add(
+            BreachRow(
+                tenant_id=row.tenant_id,
+                ticket_id=row.id,
+                metric=clock.metric,
+                cycle=clock.cycle,
+                breached_us=clock.breached_at,
+                suggested=suggestion.reason,
+                evidence=list(suggestion.evidence),
+                note="",
+            )
+        )
+    if entries:
+        audit.record_many(s, row.tenant_id, entries, now=now)
+
+
+def _suggest(
+    s: Session, row: TicketRow, ticket: Ticket, clock: Clock, config: SlaConfig
+) -> Suggestion:
+    """The suggestion for a breached clock, with its team's backlog at the breach."""
+    assert clock.breached_at is not None
+    team = team_at(ticket, clock.breached_at)
+    load = backlog.level(s, row.tenant_id, team, clock.breached_at) if team else None
+    return suggest(ticket, clock, backlog=load, taxonomy=config.breach_reasons)
 
 
 def suggested(
-    ticket: Ticket, clocks: Iterable[Clock], load: tuple[int, int] | None, config: SlaConfig
+    ticket: Ticket,
+    clocks: Iterable[Clock],
+    load: Callable[[str, int], tuple[int, int] | None],
+    config: SlaConfig,
 ) -> list[dict[str, Any]]:
-    """The breaches rows, but for tenant and ticket, of these breached clocks: the
-    suggested reason and its evidence (`load`: the team's backlog, `backlog.level`)."""
+    """The breaches rows, but for tenant and ticket, that `note_breaches` writes for
+    these breached clocks of a new ticket: the suggested reason and its evidence.
+    `load(team, at)`: the team's backlog at the breach (`backlog.level`)."""
     rows = []
     for clock in clocks:
         assert clock.breached_at is not None
-        suggestion = suggest(ticket, clock, backlog=load, taxonomy=config.breach_reasons)
+        team = team_at(ticket, clock.breached_at)
+        level = load(team, clock.breached_at) if team else None
+        suggestion = suggest(ticket, clock, backlog=level, taxonomy=config.breach_reasons)
         rows.append(
             {
                 "metric": clock.metric,
@@ -68,6 +143,20 @@ def suggested(
             }
         )
     return rows
+
+
+def _record(b: BreachRow) -> dict[str, Any]:
+    """A breach as the audit trail records it when it is updated or removed."""
+    return {
+        "metric": b.metric,
+        "cycle": b.cycle,
+        "breached_at": from_us(b.breached_us).isoformat(),
+        "suggested": b.suggested,
+        "evidence": list(b.evidence),
+        "reason": b.reason,
+        "confirmed_by": b.confirmed_by,
+        "note": b.note,
+    }
 
 
 def _view(b: BreachRow, ticket: str) -> dict[str, Any]:

@@ -51,12 +51,14 @@ _LOG_VALUES = ("at_us", "metric", "cycle", "action", "detail", "cause")
 
 def store_clocks(
     s: Session, row: TicketRow, ev: Evaluation, dims: Mapping[str, str | None]
-) -> None:
+) -> bool:
     """Make the ticket's stored clocks and clock log those of `ev`, and move the clocks'
     rollup contributions from the ticket's stored columns to `dims` (its report columns
-    as they are about to be written; `row` still holds the stored ones)."""
-    _store_clocks(s, row, ev.clocks, dims)
+    as they are about to be written; `row` still holds the stored ones). Whether any
+    clock stored before had breached."""
+    had_breaches = _store_clocks(s, row, ev.clocks, dims)
     _store_log(s, row, [(*entry[:4], entry[4][:300], entry[5]) for entry in ev.raw_log])
+    return had_breaches
 
 
 def _values(c: Clock) -> dict[str, Any]:
@@ -98,8 +100,9 @@ _INSERT_LOG = insert(_LOG)
 
 def _store_clocks(
     s: Session, row: TicketRow, clocks: tuple[Clock, ...], dims: Mapping[str, str | None]
-) -> None:
+) -> bool:
     found = {(r.metric, r.cycle): r for r in s.execute(_READ_CLOCKS, {"ticket_id": row.id})}
+    had_breaches = any(r.breached_us is not None for r in found.values())
     _move_rollups(s, row, found.values(), clocks, dims)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -124,6 +127,7 @@ def _store_clocks(
         s.execute(_UPDATE_CLOCK, updates)
     if inserts:
         s.execute(_INSERT_CLOCK, inserts)
+    return had_breaches
 
 
 def _store_log(s: Session, row: TicketRow, log: list[tuple[Any, ...]]) -> None:

@@ -1124,20 +1124,27 @@ class _Batches:
         self._add_audit(s, fresh)
 
     def _add_breaches(self, s: Session, fresh: list[_Ready], pk_of: dict[str, int]) -> None:
-        """The breaches rows `note_breaches` writes, in one statement; each team's backlog
-        is read once per batch."""
+        """The breaches rows `note_breaches` writes, in one statement. A team's backlog
+        at a breach is read only when the team has samples from before it: an import of
+        history older than the service's samples reads none."""
         rows: list[dict[str, Any]] = []
-        loads: dict[str, tuple[int, int] | None] = {}
+        first_sample: dict[str, int | None] = {}
+        levels: dict[tuple[str, int], tuple[int, int] | None] = {}
+
+        def load(team: str, at: int) -> tuple[int, int] | None:
+            if team not in first_sample:
+                first_sample[team] = backlog.first_sample(s, self.tenant_id, team)
+            first = first_sample[team]
+            if first is None or first > at:
+                return None
+            if (team, at) not in levels:
+                levels[team, at] = backlog.level(s, self.tenant_id, team, at)
+            return levels[team, at]
+
         for r in fresh:
             if r.breached is None:
                 continue
             parsed, clocks = r.breached
-            team, now = r.row["team"], r.row["updated_us"]
-            load = None
-            if isinstance(team, str):
-                if team not in loads:
-                    loads[team] = backlog.level(s, self.tenant_id, team, now)
-                load = loads[team]
             head = {"tenant_id": self.tenant_id, "ticket_id": pk_of[r.ticket]}
             rows.extend(
                 {**head, **values, "evidence": json.dumps(values["evidence"])}

@@ -309,7 +309,9 @@ def append(
         reparse=reparse,
     )
     _insert_events(s, row, [*new, *written], ticket, now)
-    _recompute(s, row, ticket, config, now, updated_us=now)
+    keys = {d["id"] for d in [*new, *written]}
+    changed_from = min((e.at for e in ticket.events if e.id in keys), default=None)
+    _recompute(s, row, ticket, config, now, updated_us=now, changed_from=changed_from)
     _remember(s, svc, row, parsed.events)
     return ticket
 
@@ -519,12 +521,13 @@ def _recompute(
     now: int,
     *,
     updated_us: int | None = None,
+    changed_from: int | None = None,
 ) -> None:
-    """Bring the ticket's materialised clocks, clock log, timers and list columns in
-    line with a fresh evaluation (and its `updated_us`, when given)."""
+    """Bring the ticket's materialised clocks, clock log, timers, list columns and
+    breach rows in line with a fresh evaluation (and its `updated_us`, when given).
+    `changed_from`: the earliest instant of the events written with it."""
     ev = evaluate_us(ticket, config, now)
     plan_timers(s, row, ev, ticket, config, now)
-    note_breaches(s, row, ticket, ev, config, now)
     fields = ev.fields
     _check_lengths(fields)
     states = {c.state for c in ev.clocks}
@@ -539,13 +542,17 @@ def _recompute(
         "sla_state": next((st.value for st in _SEVERITY if st in states), None),
         "updated_us": row.updated_us if updated_us is None else updated_us,
     }
-    store_clocks(s, row, ev, {d: columns[d] for d in TICKET_DIMS})
+    had_breaches = store_clocks(s, row, ev, {d: columns[d] for d in TICKET_DIMS})
     # One Core UPDATE: the ORM's flush of a changed row costs several times as much on
     # this path. The row object is given the values as already stored, so it shows them
     # and the flush has nothing more to write.
     s.execute(_UPDATE_TICKET, {"ticket_id": row.id, **columns})
     for name, value in columns.items():
         set_committed_value(row, name, value)
+    # After the clocks and columns are stored: a breach's backlog counts this ticket too.
+    note_breaches(
+        s, row, ticket, ev, config, now, had_breaches=had_breaches, changed_from=changed_from
+    )
 
 
 # Ticket fields kept in columns of their own (for filters) and the most they may hold.

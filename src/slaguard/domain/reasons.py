@@ -6,7 +6,8 @@ evidence):
 
     misrouting          the ticket was with two or more teams before the breach
     unclear_ownership   it had no assignee for more than a quarter of the target
-                        (business time of the clock's calendar, while the clock ran)
+                        (business time of the clock's calendar, counted only while
+                        the clock ran: time paused is not counted)
     dependency_delay    it waited on a linked ticket (caused_by) or a third party (a
                         paused status such as on_hold) for more than a quarter of the
                         target (calendar time)
@@ -26,7 +27,7 @@ from slaguard.domain.engine import Clock
 from slaguard.domain.policy import DEFAULT_BREACH_REASONS
 from slaguard.domain.tickets import EventKind, Ticket, ordered_events
 
-__all__ = ["DEFAULT_REASONS", "DEPENDENCY_STATUSES", "Suggestion", "suggest"]
+__all__ = ["DEFAULT_REASONS", "DEPENDENCY_STATUSES", "Suggestion", "suggest", "team_at"]
 
 DEFAULT_REASONS = DEFAULT_BREACH_REASONS
 # Paused statuses that mean waiting on someone other than the customer.
@@ -43,6 +44,31 @@ class Suggestion:
 
 def _minutes(us: int) -> str:
     return f"{us / 60_000_000:.0f}m"
+
+
+def team_at(ticket: Ticket, at: int) -> str | None:
+    """The ticket's team at the instant `at` (events at `at` included)."""
+    team = ticket.fields.get("team")
+    for e in ordered_events(ticket.events):
+        if e.at > at:
+            break
+        if (e.kind is EventKind.CREATED or e.kind is EventKind.ASSIGNED) and "team" in e.data:
+            team = e.data["team"]
+    return team if isinstance(team, str) else None
+
+
+def _running_time(clock: Clock, spans: list[tuple[int, int]], until: int) -> int:
+    """Business time of `clock`'s calendar within `spans` while the clock ran, up to
+    `until` (both lists are in time order and without overlaps)."""
+    cal = clock.calendar
+    total = 0
+    for run_from, run_to in clock.spans:
+        run_end = until if run_to is None else min(run_to, until)
+        for a, b in spans:
+            lo, hi = max(a, run_from), min(b, run_end)
+            if lo < hi:
+                total += cal.elapsed_us(lo, hi)
+    return total
 
 
 def suggest(
@@ -67,14 +93,10 @@ def suggest(
     if isinstance(team, str):
         teams.append(team)
     unassigned_since: int | None = clock.started_at if not assignee else None
-    unassigned = 0
+    unassigned_spans: list[tuple[int, int]] = []
     dependency_since: int | None = None
     dependency = 0
     linked = False
-    cal = clock.calendar
-
-    def unassigned_until(end: int) -> int:
-        return cal.elapsed_us(unassigned_since, end) if unassigned_since is not None else 0
 
     for e in ordered_events(ticket.events):
         if e.at > breach:
@@ -87,7 +109,7 @@ def suggest(
                 teams.append(new_team)
             if "assignee" in data:
                 if data["assignee"] and unassigned_since is not None:
-                    unassigned += unassigned_until(at)
+                    unassigned_spans.append((unassigned_since, at))
                     unassigned_since = None
                 elif not data["assignee"] and unassigned_since is None:
                     unassigned_since = at
@@ -102,7 +124,9 @@ def suggest(
                 status = new_status
         if e.kind is EventKind.CAUSED_BY:
             linked = True
-    unassigned += unassigned_until(breach)
+    if unassigned_since is not None:
+        unassigned_spans.append((unassigned_since, breach))
+    unassigned = _running_time(clock, unassigned_spans, breach)
     if dependency_since is not None:
         dependency += breach - dependency_since
 
@@ -115,9 +139,8 @@ def suggest(
         found.append(
             (
                 "unclear_ownership",
-                f"unassigned for {_minutes(unassigned)} of "
-                f"business time, more than a quarter of the {_minutes(clock.target_us)} "
-                "target",
+                f"unassigned for {_minutes(unassigned)} of business time while the "
+                f"clock ran, more than a quarter of the {_minutes(clock.target_us)} target",
             )
         )
     if linked or dependency > quarter:
