@@ -277,3 +277,51 @@ def test_a_backlog_above_the_teams_normal_level_is_suggested(
     [breach] = t.get("/api/v1/tickets/N-2/breaches").json()
     assert breach["suggested_reason"] == "backlog"
     assert "3 open tickets" in breach["evidence"][0] and "normal 1" in breach["evidence"][0]
+
+
+def test_cancelled_instances_never_count(dataset: Tenant) -> None:
+    """T4 (first response breached at 1h, warned at 30m) is marked a duplicate of T3 at
+    3h: its clocks are cancelled and leave every report, breach included."""
+    r = dataset.post(
+        "/api/v1/tickets/T4/events",
+        {"id": "T4-dup", "type": "duplicate_of", "original": "T3", "at": at(180)},
+    )
+    assert r.status_code in (200, 201), r.text
+    fr = by(report(dataset, "compliance"), "metric")[("first_response",)]
+    # T1, T3 met; T2 breached and met late; T4 no longer counts
+    assert (fr["counted"], fr["met"], fr["breached"]) == (3, 2, 1)
+    cov = by(report(dataset, "coverage"), "metric")[("first_response",)]
+    # breached: T2 (warned first); warned: T1 (saved), T2
+    assert (cov["breached"], cov["warned"], cov["at_risk_coverage"]) == (1, 2, 1.0)
+    assert cov["save_rate"] == 0.5
+    week = {(r["period"], r["metric"]): r for r in report(dataset, "trend")}
+    assert week[("week", "first_response")]["breached"] == 1
+    # T2's breach is suggested as unclear ownership; T4's is gone with its clock
+    reasons = by(report(dataset, "breach-reasons"), "reason")
+    assert reasons[("unclear_ownership",)]["suggested_only"] == 1
+    by_team = by(report(dataset, "compliance", group_by="team"), "segment", "metric")
+    assert (
+        by_team[("b", "first_response")]["counted"],
+        by_team[("b", "first_response")]["breached"],
+    ) == (1, 0)
+
+
+def test_repeat_offenders_leave_out_cancelled_breaches(dataset: Tenant) -> None:
+    week_before = START - timedelta(days=7)
+    for tid, created in (("Q1", week_before), ("Q2", START)):
+        body = {
+            "id": tid,
+            "priority": "P2",
+            "queue": "billing",
+            "events": [{"id": f"{tid}-c", "type": "created", "at": created.isoformat()}],
+        }
+        assert dataset.post("/api/v1/tickets", body).status_code == 201
+    window = {"from": week_before.isoformat(), "to": (START + timedelta(days=7)).isoformat()}
+    assert [r["weeks_in_a_row"] for r in report(dataset, "repeat-offenders", **window)] == [2]
+    # Q2, the only breach of billing's second week, turns out to be a duplicate of Q1
+    r = dataset.post(
+        "/api/v1/tickets/Q2/events",
+        {"id": "Q2-dup", "type": "duplicate_of", "original": "Q1", "at": at(180)},
+    )
+    assert r.status_code in (200, 201), r.text
+    assert report(dataset, "repeat-offenders", **window) == []

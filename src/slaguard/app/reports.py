@@ -41,7 +41,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from slaguard.app.rollups import Counts, breach_at, window_counts
 from slaguard.app.services import Services
@@ -58,6 +58,7 @@ from slaguard.db.tables import (
 )
 from slaguard.domain.calendar import from_us
 from slaguard.domain.errors import TicketError
+from slaguard.domain.states import ClockState
 
 __all__ = ["GROUPS", "REPORTS", "Window", "compliance_over_time", "run_report"]
 
@@ -151,6 +152,8 @@ def _in(column: Any, w: Window) -> ColumnElement[bool]:
 
 
 def _counted(tenant_id: int, w: Window, now: int) -> tuple[ColumnElement[bool], Any]:
+    """The instances counted in `w` and which of them breached before its end. Cancelled
+    instances are in neither: they did not end met and `breach_at` is NULL for them."""
     breached_at = breach_at(now)
     ended = and_(
         ClockRow.state.in_(ENDED_MET),
@@ -472,12 +475,24 @@ def breach_reasons(
 ) -> list[dict[str, Any]]:
     """Breaches in the window by reason, most frequent first, with each reason's share
     and the cumulative share (a Pareto). Confirmed reasons count; breaches whose reason
-    is only suggested are counted apart (`suggested_only`, by their suggestion)."""
+    is only suggested are counted apart (`suggested_only`, by their suggestion). The
+    breaches of instances cancelled since (a duplicate ticket) do not count."""
     grp = _group(group_by if group_by != "metric" else None).label("segment")
     if group_by == "metric":
         grp = BreachRow.metric.label("segment")
     reason = func.coalesce(BreachRow.reason, BreachRow.suggested).label("reason")
     confirmed = BreachRow.reason.is_not(None)
+    gone = aliased(ClockRow)  # ClockRow itself may be joined below (by policy)
+    cancelled = (
+        select(gone.id)
+        .where(
+            gone.ticket_id == BreachRow.ticket_id,
+            gone.metric == BreachRow.metric,
+            gone.cycle == BreachRow.cycle,
+            gone.state == ClockState.CANCELLED.value,
+        )
+        .correlate(BreachRow)
+    )
     q = (
         select(
             grp,
@@ -486,7 +501,11 @@ def breach_reasons(
             func.sum(case((confirmed, 0), else_=1)).label("suggested_only"),
         )
         .select_from(BreachRow)
-        .where(BreachRow.tenant_id == tenant_id, _in(BreachRow.breached_us, w))
+        .where(
+            BreachRow.tenant_id == tenant_id,
+            _in(BreachRow.breached_us, w),
+            ~cancelled.exists(),
+        )
         .group_by(grp, reason)
     )
     if _needs_tickets(group_by):
