@@ -210,10 +210,73 @@ def test_pause_abuse(dataset: Tenant) -> None:
     )
     rows = report(dataset, "pause-abuse")
     found = {(r["ticket"], r["finding"]): r for r in rows}
-    assert set(found) == {("T5", "paused after the customer replied"), ("T6", "paused 3 times")}
+    # T6's pauses were all hours before its resolution was due (8h; warned at 4h)
+    assert set(found) == {("T5", "paused after the customer replied")}
     assert found[("T5", "paused after the customer replied")]["since"] == at(20)
     assert found[("T5", "paused after the customer replied")]["kept_stopped_s"] == 160 * 60
-    assert found[("T6", "paused 3 times")]["kept_stopped_s"] == 30 * 60
+
+
+def test_pause_abuse_right_before_due_and_pauses_ended_by_a_solve(
+    dataset: Tenant, clock: FakeClock
+) -> None:
+    """Resolution due in 8h (24x7), warned at 50%: 4h of running time."""
+    clock.set(START + timedelta(hours=10))
+
+    def ticket(tid: str, events: list[tuple[str, str | None, float]]) -> None:
+        docs = [{"id": f"{tid}-c", "type": "created", "at": at(0)}]
+        for n, (kind, status, minute) in enumerate(events):
+            doc: dict[str, Any] = {"id": f"{tid}-{n}", "type": kind, "at": at(minute)}
+            if status is not None:
+                doc["status"] = status
+            docs.append(doc)
+        body = {"id": tid, "priority": "P2", "events": docs}
+        assert dataset.post("/api/v1/tickets", body).status_code == 201, tid
+
+    # Running 0:00-1:00, 1:10-4:20, 4:30-5:00, 5:20-6:40 (360 of 480 minutes), solved
+    # at 7:10 while paused. The warning: 240 minutes of running time, at 4:10. The pause
+    # at 1:00 is long before due; the three after 4:10 (10, 20 and 30 minutes, the last
+    # ended by the solve) are right before it.
+    ticket(
+        "U1",
+        [
+            ("status", "pending", 60),
+            ("status", "open", 70),
+            ("status", "pending", 260),
+            ("status", "open", 270),
+            ("status", "pending", 300),
+            ("status", "open", 320),
+            ("status", "pending", 400),
+            ("status", "solved", 430),
+        ],
+    )
+    # Only two pauses after the warning (at 4:00): not repeated.
+    ticket(
+        "U2",
+        [
+            ("status", "pending", 30),
+            ("status", "open", 40),
+            ("status", "pending", 250),
+            ("status", "open", 260),
+            ("status", "pending", 280),
+            ("status", "open", 290),
+        ],
+    )
+    # Paused at 0:10, the customer answered at 0:20, solved from pending at 3:20: kept
+    # stopped for 3 hours after the reply (not until now).
+    ticket(
+        "U3",
+        [("status", "pending", 10), ("customer_reply", None, 20), ("status", "solved", 200)],
+    )
+    rows = report(dataset, "pause-abuse")
+    found = {(r["ticket"], r["finding"]): r for r in rows if r["ticket"].startswith("U")}
+    assert set(found) == {
+        ("U1", "paused 3 times right before due"),
+        ("U3", "paused after the customer replied"),
+    }
+    repeated = found[("U1", "paused 3 times right before due")]
+    assert (repeated["pauses"], repeated["kept_stopped_s"]) == (3, 60 * 60)
+    replied = found[("U3", "paused after the customer replied")]
+    assert (replied["since"], replied["kept_stopped_s"]) == (at(20), 180 * 60)
 
 
 def test_repeat_offenders_breach_in_consecutive_weeks(dataset: Tenant) -> None:

@@ -592,19 +592,25 @@ def repeat_offenders(
 
 PAUSE_GRACE_US = 3_600_000_000  # a reply answered by resuming within this is fine
 REPEATED_PAUSES = 3
+# What ends a pause of the resolution clock: a resume, or the clock's end (the ticket
+# solved, or cancelled) while still paused.
+_PAUSE_ENDS = ("resume", "stop", "cancel")
 
 
 def pause_abuse(
     svc: Services, tenant_id: int, w: Window, group_by: str | None, now: int
 ) -> list[dict[str, Any]]:
     """Tickets whose resolution clock stayed paused although the customer had replied
-    (for longer than an hour after the reply), and tickets paused repeatedly (three
-    times or more) in the window, with the time they kept the clock stopped."""
+    (for longer than an hour after the reply), and tickets paused repeatedly right before
+    due (three times or more in the window, each pause beginning after the cycle crossed
+    a warning threshold and before it breached), with the time they kept the clock
+    stopped. A pause lasts until the resume, the stop or the cancel that follows it, or
+    until now."""
     log = ClockLogRow
-    # Each pause's resume: the first resume of the same clock cycle strictly after it,
-    # from one ordered pass over the cycle's pauses and resumes (a window function)
+    # Each pause's end: the first resume, stop or cancel of the same clock cycle strictly
+    # after it, from one ordered pass over the cycle's log rows (a window function)
     # rather than a lookup per pause.
-    next_resume = func.min(case((log.action == "resume", log.at_us))).over(
+    next_end = func.min(case((log.action.in_(_PAUSE_ENDS), log.at_us))).over(
         partition_by=(log.ticket_id, log.metric, log.cycle),
         order_by=log.at_us,
         range_=(1, None),
@@ -612,15 +618,16 @@ def pause_abuse(
     steps = (
         select(
             log.ticket_id.label("ticket_id"),
+            log.cycle.label("cycle"),
             log.action.label("action"),
             log.at_us.label("at_us"),
-            next_resume.label("resumed"),
+            next_end.label("resumed"),
         )
         .where(
             log.tenant_id == tenant_id,
             log.metric == "resolution",
-            log.action.in_(("pause", "resume")),
-            log.at_us >= w.start_us,  # a resume before the window follows no pause in it
+            log.action.in_(("pause", *_PAUSE_ENDS)),
+            log.at_us >= w.start_us,  # an end before the window follows no pause in it
         )
         .subquery()
     )
@@ -629,6 +636,7 @@ def pause_abuse(
     pauses = (
         select(
             steps.c.ticket_id,
+            steps.c.cycle,
             steps.c.at_us.label("start"),
             func.coalesce(steps.c.resumed, now).label("end"),
         )
@@ -660,11 +668,45 @@ def pause_abuse(
         .join(TicketRow, TicketRow.id == replied.c.ticket_id)
         .where(replied.c.end - replied.c.reply > PAUSE_GRACE_US)
     )
+    # Right before due: after the cycle's first warning, before its breach (from the
+    # clock log's `warning` and `breach` rows, whenever they were logged). Only tickets
+    # paused three times or more in the window can qualify: their log rows are read by
+    # ticket rather than every warning of the tenant.
+    busy = (
+        select(pauses.c.ticket_id)
+        .group_by(pauses.c.ticket_id)
+        .having(func.count() >= REPEATED_PAUSES)
+        .subquery()
+    )
+    marks = (
+        select(
+            log.ticket_id.label("ticket_id"),
+            log.cycle.label("cycle"),
+            func.min(case((log.action == "warning", log.at_us))).label("warned"),
+            func.min(case((log.action == "breach", log.at_us))).label("breached"),
+        )
+        .where(
+            log.tenant_id == tenant_id,
+            log.metric == "resolution",
+            log.action.in_(("warning", "breach")),
+            log.ticket_id.in_(select(busy.c.ticket_id)),
+        )
+        .group_by(log.ticket_id, log.cycle)
+        .subquery()
+    )
     per_ticket = (
         select(
             pauses.c.ticket_id,
             func.count().label("pauses"),
             func.sum(pauses.c.end - pauses.c.start).label("stopped"),
+        )
+        .join(
+            marks,
+            and_(marks.c.ticket_id == pauses.c.ticket_id, marks.c.cycle == pauses.c.cycle),
+        )
+        .where(
+            pauses.c.start >= marks.c.warned,
+            or_(marks.c.breached.is_(None), pauses.c.start < marks.c.breached),
         )
         .group_by(pauses.c.ticket_id)
         .having(func.count() >= REPEATED_PAUSES)
@@ -696,7 +738,7 @@ def pause_abuse(
     out.extend(
         {
             "ticket": r.external_id,
-            "finding": f"paused {r.pauses} times",
+            "finding": f"paused {r.pauses} times right before due",
             "since": None,
             "pauses": r.pauses,
             "kept_stopped_s": _seconds(r.stopped),
