@@ -388,3 +388,91 @@ def test_repeat_offenders_leave_out_cancelled_breaches(dataset: Tenant) -> None:
     )
     assert r.status_code in (200, 201), r.text
     assert report(dataset, "repeat-offenders", **window) == []
+
+
+ESCALATING = (
+    CONFIG
+    + """
+channels:
+  hook: {type: webhook, url: "http://127.0.0.1:9/hook", secret: s}
+escalations:
+  - name: ladder
+    levels:
+      - {when: breach, metrics: [first_response], notify: [hook]}
+"""
+)
+
+
+def test_coverage_resolution_time_of_escalated_tickets_and_the_others(
+    make_tenant: Callable[..., Tenant], services: Services, clock: FakeClock
+) -> None:
+    """Five tickets created at START (first response due in 1h, resolution in 8h, 24x7).
+    E1 and E5 get no reply within the hour: their first response breaches and the
+    ladder's breach level fires for them at 1:00. Resolved at (minutes):
+
+        escalated:     E1 180, E5 300          -> mean 240, median (1st of 2) 180
+        not escalated: E2 60, E3 120, E4 240   -> mean 140, median (2nd of 3) 120
+    """
+    from slaguard.app import firing
+
+    t: Tenant = make_tenant("esc", config=False)
+    configs.apply_config(services, tenant_id=t.tenant_id, document=parse_text(ESCALATING))
+    for tid, team in (("E1", "a"), ("E2", "a"), ("E3", "b"), ("E4", "b"), ("E5", "b")):
+        body = {
+            "id": tid,
+            "priority": "P2",
+            "team": team,
+            "events": [{"id": f"{tid}-c", "type": "created", "at": at(0)}],
+        }
+        assert t.post("/api/v1/tickets", body).status_code == 201
+
+    def post(tid: str, kind: str, minute: float) -> None:
+        clock.set(START + timedelta(minutes=minute))
+        r = t.post(
+            f"/api/v1/tickets/{tid}/events",
+            {"id": f"{tid}-{kind}", "type": kind, "at": at(minute)},
+        )
+        assert r.status_code in (200, 201), r.text
+
+    for tid in ("E2", "E3", "E4"):
+        post(tid, "agent_reply", 10)
+    clock.set(START + timedelta(minutes=61))
+    while refresh_due(services, now=clock()):
+        pass
+    while firing.fire_due(services, now=clock(), limit=10):
+        pass
+    for tid, minute in (("E2", 60), ("E1", 90), ("E5", 90), ("E3", 120)):
+        if tid in ("E1", "E5"):
+            post(tid, "agent_reply", minute)
+        else:
+            post(tid, "resolved", minute)
+    for tid, minute in (("E1", 180), ("E4", 240), ("E5", 300)):
+        post(tid, "resolved", minute)
+    clock.set(START + timedelta(hours=6))
+
+    res = by(report(t, "coverage"), "metric")[("resolution",)]
+    assert res["escalated_resolution_mean_s"] == 240 * 60
+    assert res["escalated_resolution_median_s"] == 180 * 60
+    assert res["not_escalated_resolution_mean_s"] == 140 * 60
+    assert res["not_escalated_resolution_median_s"] == 120 * 60
+    fr = by(report(t, "coverage"), "metric")[("first_response",)]
+    assert fr["escalated"] == 2 and fr["escalated_resolution_mean_s"] is None
+    # by team: a = E1 (escalated, 180), E2 (60); b = E5 (escalated, 300), E3 (120), E4 (240)
+    teams = by(report(t, "coverage", group_by="team"), "segment", "metric")
+    a, b = teams[("a", "resolution")], teams[("b", "resolution")]
+    assert (a["escalated_resolution_median_s"], a["not_escalated_resolution_median_s"]) == (
+        180 * 60,
+        60 * 60,
+    )
+    assert (b["escalated_resolution_mean_s"], b["not_escalated_resolution_mean_s"]) == (
+        300 * 60,
+        180 * 60,
+    )
+    assert b["not_escalated_resolution_median_s"] == 120 * 60  # 1st of 2
+    r = t.get(
+        "/api/v1/reports/coverage", params={"from": at(0), "to": at(24 * 60), "format": "csv"}
+    )
+    assert r.status_code == 200
+    rows = {row["metric"]: row for row in csv.DictReader(io.StringIO(r.text))}
+    assert float(rows["resolution"]["escalated_resolution_median_s"]) == 180 * 60
+    assert rows["first_response"]["escalated_resolution_median_s"] == ""

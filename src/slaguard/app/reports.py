@@ -17,7 +17,9 @@ Definitions (`docs/reports.md`):
   share of values at or below it).
 - at-risk coverage: breached instances that had a warning first / breached instances;
   save rate: warned instances that were met / warned instances.
-- escalation rate: counted instances with an escalation level fired / counted.
+- escalation rate: counted instances with an escalation level fired / counted; the
+  resolution time (business, mean and median) of the tickets with an escalation level
+  fired and of the others, over the resolution instances that ended in the window.
 """
 
 from __future__ import annotations
@@ -417,9 +419,15 @@ def coverage(
         q = q.join(TicketRow, TicketRow.id == ClockRow.ticket_id)
     with _reading(svc) as s:
         escalated = {(r.segment, r.metric): int(r.escalated) for r in s.execute(q)}
+        times = {
+            flag: _resolution_times(s, svc.is_sqlite, tenant_id, w, group_by, escalated=flag)
+            for flag in (True, False)
+        }
     out = []
     for key, (counted, breached_n, warned, warned_breached) in sorted(counts.items()):
         n_escalated = escalated.get(key, 0)
+        esc = times[True].get(key[0]) if key[1] == _RESOLUTION else None
+        calm = times[False].get(key[0]) if key[1] == _RESOLUTION else None
         out.append(
             {
                 "segment": key[0],
@@ -431,9 +439,56 @@ def coverage(
                 "save_rate": _rate(warned - warned_breached, warned),
                 "escalated": n_escalated,
                 "escalation_rate": _rate(n_escalated, counted),
+                "escalated_resolution_mean_s": _seconds(esc[0]) if esc else None,
+                "escalated_resolution_median_s": _seconds(esc[1]) if esc else None,
+                "not_escalated_resolution_mean_s": _seconds(calm[0]) if calm else None,
+                "not_escalated_resolution_median_s": _seconds(calm[1]) if calm else None,
             }
         )
     return out
+
+
+_RESOLUTION = "resolution"
+
+
+def _resolution_times(
+    s: Session, is_sqlite: bool, tenant_id: int, w: Window, group_by: str | None, *, escalated: bool
+) -> dict[str, tuple[Any, Any]]:
+    """Per segment, the mean and nearest-rank median business time of the resolution
+    instances that ended (met, breached_met) in the window, of the tickets for which an
+    escalation level fired (`escalated`) or of the others."""
+    grp = _group(group_by).label("segment")
+    fired = (
+        select(EscalationRow.id)
+        .where(
+            EscalationRow.tenant_id == tenant_id,
+            EscalationRow.ticket_id == ClockRow.ticket_id,
+        )
+        .correlate(ClockRow)
+        .exists()
+    )
+    base = (
+        select(grp, ClockRow.metric)
+        .select_from(ClockRow)
+        .where(
+            ClockRow.tenant_id == tenant_id,
+            # the condition of `ix_clocks_timed`, as response-times reads it
+            ClockRow.metric.in_(TIMED_METRICS),
+            ClockRow.state.in_(ENDED_MET),
+            _in(ClockRow.stopped_us, w),
+            ClockRow.metric == _RESOLUTION,
+            fired if escalated else ~fired,
+        )
+    )
+    if _needs_tickets(group_by):
+        base = base.join(TicketRow, TicketRow.id == ClockRow.ticket_id)
+    value = ClockRow.elapsed_us
+    if is_sqlite:
+        return {r.segment: (r.mean, r.median) for r in s.execute(_percentiles(base, value, grp))}
+    q = base.with_only_columns(
+        grp, func.avg(value).label("mean"), _percentile(_P50, value).label("median")
+    ).group_by(grp)
+    return {r.segment: (r.mean, r.median) for r in s.execute(q)}
 
 
 def trend(
