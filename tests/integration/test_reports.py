@@ -476,3 +476,23 @@ def test_coverage_resolution_time_of_escalated_tickets_and_the_others(
     rows = {row["metric"]: row for row in csv.DictReader(io.StringIO(r.text))}
     assert float(rows["resolution"]["escalated_resolution_median_s"]) == 180 * 60
     assert rows["first_response"]["escalated_resolution_median_s"] == ""
+
+
+def test_compliance_alert_follows_the_tenants_levels(dataset: Tenant) -> None:
+    """first_response at 50% (2 of 4 met), resolution at 100% (1 of 1)."""
+    rows = by(report(dataset, "compliance"), "metric")
+    assert rows[("first_response",)]["alert"] == "critical"  # under the default 85%
+    before = dataset.get("/api/v1/config").json()["version"]
+    bad = CONFIG + "reports: {compliance_target: 80%, compliance_critical: 90%}\n"
+    r = dataset.put_config(bad)
+    assert r.status_code == 422
+    assert [d["path"] for d in r.json()["error"]["details"]] == ["reports.compliance_critical"]
+    assert dataset.get("/api/v1/config").json()["version"] == before
+    r = dataset.put_config(
+        CONFIG + "reports: {compliance_target: 100%, compliance_critical: 40%}\n"
+    )
+    assert r.status_code == 201, r.text
+    rows = by(report(dataset, "compliance"), "metric")
+    fr, res = rows[("first_response",)], rows[("resolution",)]
+    assert (fr["alert"], fr["recommended_action"] != "") == ("below_target", True)
+    assert (res["alert"], res["recommended_action"]) == ("ok", "")

@@ -45,6 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from slaguard.app.configs import latest_version, sla_config
 from slaguard.app.rollups import Counts, breach_at, window_counts
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, require
@@ -60,9 +61,18 @@ from slaguard.db.tables import (
 )
 from slaguard.domain.calendar import from_us
 from slaguard.domain.errors import TicketError
+from slaguard.domain.policy import ReportSettings
 from slaguard.domain.states import ClockState
 
-__all__ = ["GROUPS", "REPORTS", "Window", "compliance_over_time", "run_report"]
+__all__ = [
+    "GROUPS",
+    "REPORTS",
+    "Window",
+    "alert",
+    "compliance_over_time",
+    "report_settings",
+    "run_report",
+]
 
 GROUPS = (
     "team",
@@ -86,8 +96,6 @@ REPORTS = (
     "pause-abuse",
     "repeat-offenders",
 )
-TARGET_RATE = 0.90  # a segment below this is flagged
-CRITICAL_RATE = 0.85  # ... and critical below this
 _WEEK_US = 7 * 86_400_000_000
 _QUARTER_US = 13 * _WEEK_US
 _REPLIED, _REPEATED = "replied", "repeated"  # pause-abuse findings
@@ -193,22 +201,36 @@ def _counts(
         )
 
 
+def report_settings(svc: Services, tenant_id: int) -> ReportSettings:
+    """The tenant's compliance alert levels (`reports:` of its latest configuration)."""
+    version = latest_version(svc, tenant_id=tenant_id)
+    if version is None:
+        return ReportSettings()
+    return sla_config(svc, tenant_id=tenant_id, version=version).reports
+
+
 def compliance(
     svc: Services, tenant_id: int, w: Window, group_by: str | None, now: int
 ) -> list[dict[str, Any]]:
-    return _compliance_rows(_counts(svc, tenant_id, [w], group_by, now)[0])
+    counts = _counts(svc, tenant_id, [w], group_by, now)[0]
+    return _compliance_rows(counts, report_settings(svc, tenant_id))
 
 
-def _compliance_rows(counts: Counts) -> list[dict[str, Any]]:
+def alert(rate: float | None, levels: ReportSettings) -> str:
+    """`ok`, `below_target` or `critical` for a compliance rate."""
+    if rate is None or rate >= levels.target_rate:
+        return "ok"
+    return "critical" if rate < levels.critical_rate else "below_target"
+
+
+def _compliance_rows(counts: Counts, levels: ReportSettings | None = None) -> list[dict[str, Any]]:
+    levels = levels or ReportSettings()
     out = []
     for (segment, metric), (counted, breached_n, *_) in sorted(counts.items()):
         met = counted - breached_n
         rate = _rate(met, counted)
-        status = "ok"
-        action = ""
-        if rate is not None and rate < TARGET_RATE:
-            status = "critical" if rate < CRITICAL_RATE else "below_target"
-            action = "adjust target or add capacity"
+        status = alert(rate, levels)
+        action = "" if status == "ok" else "adjust target or add capacity"
         out.append(
             {
                 "segment": segment,
