@@ -210,10 +210,73 @@ def test_pause_abuse(dataset: Tenant) -> None:
     )
     rows = report(dataset, "pause-abuse")
     found = {(r["ticket"], r["finding"]): r for r in rows}
-    assert set(found) == {("T5", "paused after the customer replied"), ("T6", "paused 3 times")}
+    # T6's pauses were all hours before its resolution was due (8h; warned at 4h)
+    assert set(found) == {("T5", "paused after the customer replied")}
     assert found[("T5", "paused after the customer replied")]["since"] == at(20)
     assert found[("T5", "paused after the customer replied")]["kept_stopped_s"] == 160 * 60
-    assert found[("T6", "paused 3 times")]["kept_stopped_s"] == 30 * 60
+
+
+def test_pause_abuse_right_before_due_and_pauses_ended_by_a_solve(
+    dataset: Tenant, clock: FakeClock
+) -> None:
+    """Resolution due in 8h (24x7), warned at 50%: 4h of running time."""
+    clock.set(START + timedelta(hours=10))
+
+    def ticket(tid: str, events: list[tuple[str, str | None, float]]) -> None:
+        docs = [{"id": f"{tid}-c", "type": "created", "at": at(0)}]
+        for n, (kind, status, minute) in enumerate(events):
+            doc: dict[str, Any] = {"id": f"{tid}-{n}", "type": kind, "at": at(minute)}
+            if status is not None:
+                doc["status"] = status
+            docs.append(doc)
+        body = {"id": tid, "priority": "P2", "events": docs}
+        assert dataset.post("/api/v1/tickets", body).status_code == 201, tid
+
+    # Running 0:00-1:00, 1:10-4:20, 4:30-5:00, 5:20-6:40 (360 of 480 minutes), solved
+    # at 7:10 while paused. The warning: 240 minutes of running time, at 4:10. The pause
+    # at 1:00 is long before due; the three after 4:10 (10, 20 and 30 minutes, the last
+    # ended by the solve) are right before it.
+    ticket(
+        "U1",
+        [
+            ("status", "pending", 60),
+            ("status", "open", 70),
+            ("status", "pending", 260),
+            ("status", "open", 270),
+            ("status", "pending", 300),
+            ("status", "open", 320),
+            ("status", "pending", 400),
+            ("status", "solved", 430),
+        ],
+    )
+    # Only two pauses after the warning (at 4:00): not repeated.
+    ticket(
+        "U2",
+        [
+            ("status", "pending", 30),
+            ("status", "open", 40),
+            ("status", "pending", 250),
+            ("status", "open", 260),
+            ("status", "pending", 280),
+            ("status", "open", 290),
+        ],
+    )
+    # Paused at 0:10, the customer answered at 0:20, solved from pending at 3:20: kept
+    # stopped for 3 hours after the reply (not until now).
+    ticket(
+        "U3",
+        [("status", "pending", 10), ("customer_reply", None, 20), ("status", "solved", 200)],
+    )
+    rows = report(dataset, "pause-abuse")
+    found = {(r["ticket"], r["finding"]): r for r in rows if r["ticket"].startswith("U")}
+    assert set(found) == {
+        ("U1", "paused 3 times right before due"),
+        ("U3", "paused after the customer replied"),
+    }
+    repeated = found[("U1", "paused 3 times right before due")]
+    assert (repeated["pauses"], repeated["kept_stopped_s"]) == (3, 60 * 60)
+    replied = found[("U3", "paused after the customer replied")]
+    assert (replied["since"], replied["kept_stopped_s"]) == (at(20), 180 * 60)
 
 
 def test_repeat_offenders_breach_in_consecutive_weeks(dataset: Tenant) -> None:
@@ -457,3 +520,159 @@ def test_the_backlog_is_measured_at_the_breach_not_when_it_is_noted(
     [breach] = t.get("/api/v1/tickets/T1/breaches").json()
     assert breach["suggested_reason"] == "backlog"
     assert breach["evidence"] == ["3 open tickets in the team at the breach, above its normal 2"]
+
+
+def test_cancelled_instances_never_count(dataset: Tenant) -> None:
+    """T4 (first response breached at 1h, warned at 30m) is marked a duplicate of T3 at
+    3h: its clocks are cancelled and leave every report, breach included."""
+    r = dataset.post(
+        "/api/v1/tickets/T4/events",
+        {"id": "T4-dup", "type": "duplicate_of", "original": "T3", "at": at(180)},
+    )
+    assert r.status_code in (200, 201), r.text
+    fr = by(report(dataset, "compliance"), "metric")[("first_response",)]
+    # T1, T3 met; T2 breached and met late; T4 no longer counts
+    assert (fr["counted"], fr["met"], fr["breached"]) == (3, 2, 1)
+    cov = by(report(dataset, "coverage"), "metric")[("first_response",)]
+    # breached: T2 (warned first); warned: T1 (saved), T2
+    assert (cov["breached"], cov["warned"], cov["at_risk_coverage"]) == (1, 2, 1.0)
+    assert cov["save_rate"] == 0.5
+    week = {(r["period"], r["metric"]): r for r in report(dataset, "trend")}
+    assert week[("week", "first_response")]["breached"] == 1
+    # T2's breach is suggested as unclear ownership; T4's is gone with its clock
+    reasons = by(report(dataset, "breach-reasons"), "reason")
+    assert reasons[("unclear_ownership",)]["suggested_only"] == 1
+    by_team = by(report(dataset, "compliance", group_by="team"), "segment", "metric")
+    assert (
+        by_team[("b", "first_response")]["counted"],
+        by_team[("b", "first_response")]["breached"],
+    ) == (1, 0)
+
+
+def test_repeat_offenders_leave_out_cancelled_breaches(dataset: Tenant) -> None:
+    week_before = START - timedelta(days=7)
+    for tid, created in (("Q1", week_before), ("Q2", START)):
+        body = {
+            "id": tid,
+            "priority": "P2",
+            "queue": "billing",
+            "events": [{"id": f"{tid}-c", "type": "created", "at": created.isoformat()}],
+        }
+        assert dataset.post("/api/v1/tickets", body).status_code == 201
+    window = {"from": week_before.isoformat(), "to": (START + timedelta(days=7)).isoformat()}
+    assert [r["weeks_in_a_row"] for r in report(dataset, "repeat-offenders", **window)] == [2]
+    # Q2, the only breach of billing's second week, turns out to be a duplicate of Q1
+    r = dataset.post(
+        "/api/v1/tickets/Q2/events",
+        {"id": "Q2-dup", "type": "duplicate_of", "original": "Q1", "at": at(180)},
+    )
+    assert r.status_code in (200, 201), r.text
+    assert report(dataset, "repeat-offenders", **window) == []
+
+
+ESCALATING = (
+    CONFIG
+    + """
+channels:
+  hook: {type: webhook, url: "http://127.0.0.1:9/hook", secret: s}
+escalations:
+  - name: ladder
+    levels:
+      - {when: breach, metrics: [first_response], notify: [hook]}
+"""
+)
+
+
+def test_coverage_resolution_time_of_escalated_tickets_and_the_others(
+    make_tenant: Callable[..., Tenant], services: Services, clock: FakeClock
+) -> None:
+    """Five tickets created at START (first response due in 1h, resolution in 8h, 24x7).
+    E1 and E5 get no reply within the hour: their first response breaches and the
+    ladder's breach level fires for them at 1:00. Resolved at (minutes):
+
+        escalated:     E1 180, E5 300          -> mean 240, median (1st of 2) 180
+        not escalated: E2 60, E3 120, E4 240   -> mean 140, median (2nd of 3) 120
+    """
+    from slaguard.app import firing
+
+    t: Tenant = make_tenant("esc", config=False)
+    configs.apply_config(services, tenant_id=t.tenant_id, document=parse_text(ESCALATING))
+    for tid, team in (("E1", "a"), ("E2", "a"), ("E3", "b"), ("E4", "b"), ("E5", "b")):
+        body = {
+            "id": tid,
+            "priority": "P2",
+            "team": team,
+            "events": [{"id": f"{tid}-c", "type": "created", "at": at(0)}],
+        }
+        assert t.post("/api/v1/tickets", body).status_code == 201
+
+    def post(tid: str, kind: str, minute: float) -> None:
+        clock.set(START + timedelta(minutes=minute))
+        r = t.post(
+            f"/api/v1/tickets/{tid}/events",
+            {"id": f"{tid}-{kind}", "type": kind, "at": at(minute)},
+        )
+        assert r.status_code in (200, 201), r.text
+
+    for tid in ("E2", "E3", "E4"):
+        post(tid, "agent_reply", 10)
+    clock.set(START + timedelta(minutes=61))
+    while refresh_due(services, now=clock()):
+        pass
+    while firing.fire_due(services, now=clock(), limit=10):
+        pass
+    for tid, minute in (("E2", 60), ("E1", 90), ("E5", 90), ("E3", 120)):
+        if tid in ("E1", "E5"):
+            post(tid, "agent_reply", minute)
+        else:
+            post(tid, "resolved", minute)
+    for tid, minute in (("E1", 180), ("E4", 240), ("E5", 300)):
+        post(tid, "resolved", minute)
+    clock.set(START + timedelta(hours=6))
+
+    res = by(report(t, "coverage"), "metric")[("resolution",)]
+    assert res["escalated_resolution_mean_s"] == 240 * 60
+    assert res["escalated_resolution_median_s"] == 180 * 60
+    assert res["not_escalated_resolution_mean_s"] == 140 * 60
+    assert res["not_escalated_resolution_median_s"] == 120 * 60
+    fr = by(report(t, "coverage"), "metric")[("first_response",)]
+    assert fr["escalated"] == 2 and fr["escalated_resolution_mean_s"] is None
+    # by team: a = E1 (escalated, 180), E2 (60); b = E5 (escalated, 300), E3 (120), E4 (240)
+    teams = by(report(t, "coverage", group_by="team"), "segment", "metric")
+    a, b = teams[("a", "resolution")], teams[("b", "resolution")]
+    assert (a["escalated_resolution_median_s"], a["not_escalated_resolution_median_s"]) == (
+        180 * 60,
+        60 * 60,
+    )
+    assert (b["escalated_resolution_mean_s"], b["not_escalated_resolution_mean_s"]) == (
+        300 * 60,
+        180 * 60,
+    )
+    assert b["not_escalated_resolution_median_s"] == 120 * 60  # 1st of 2
+    r = t.get(
+        "/api/v1/reports/coverage", params={"from": at(0), "to": at(24 * 60), "format": "csv"}
+    )
+    assert r.status_code == 200
+    rows = {row["metric"]: row for row in csv.DictReader(io.StringIO(r.text))}
+    assert float(rows["resolution"]["escalated_resolution_median_s"]) == 180 * 60
+    assert rows["first_response"]["escalated_resolution_median_s"] == ""
+
+
+def test_compliance_alert_follows_the_tenants_levels(dataset: Tenant) -> None:
+    """first_response at 50% (2 of 4 met), resolution at 100% (1 of 1)."""
+    rows = by(report(dataset, "compliance"), "metric")
+    assert rows[("first_response",)]["alert"] == "critical"  # under the default 85%
+    before = dataset.get("/api/v1/config").json()["version"]
+    bad = CONFIG + "reports: {compliance_target: 80%, compliance_critical: 90%}\n"
+    r = dataset.put_config(bad)
+    assert r.status_code == 422
+    assert [d["path"] for d in r.json()["error"]["details"]] == ["reports.compliance_critical"]
+    assert dataset.get("/api/v1/config").json()["version"] == before
+    r = dataset.put_config(
+        CONFIG + "reports: {compliance_target: 100%, compliance_critical: 40%}\n"
+    )
+    assert r.status_code == 201, r.text
+    rows = by(report(dataset, "compliance"), "metric")
+    fr, res = rows[("first_response",)], rows[("resolution",)]
+    assert (fr["alert"], fr["recommended_action"] != "") == ("below_target", True)
+    assert (res["alert"], res["recommended_action"]) == ("ok", "")

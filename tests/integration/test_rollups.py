@@ -30,7 +30,7 @@ from slaguard.app.services import Services
 from slaguard.config.files import parse_text
 from slaguard.db import rollups
 from slaguard.db.engine import is_sqlite, make_engine, writer
-from slaguard.db.migrate import upgrade
+from slaguard.db.migrate import downgrade, upgrade
 from slaguard.db.tables import ClockRollupRow, ClockRow, TicketRow
 from slaguard.domain.calendar import to_us
 
@@ -57,7 +57,7 @@ policies:
 T0 = datetime(2026, 11, 2, 7, 30, tzinfo=UTC)
 DAY = 86_400_000_000
 KINDS = ("agent_reply", "customer_reply", "pending", "open", "solve", "priority", "team")
-KINDS += ("category", "tier")
+KINDS += ("category", "tier", "duplicate")
 GROUPS = [None, "team", "queue", "category", "tier", "policy", "metric", "account", "priority"]
 
 
@@ -104,6 +104,8 @@ def _histories(seed: int, n: int) -> list[tuple[int, str, dict[str, Any]]]:
                 ev |= {"type": "priority", "priority": rng.choice(["P1", "P2", "P3"])}
             elif kind == "team":
                 ev |= {"type": "assigned", "team": rng.choice(["a", "b", "c"])}
+            elif kind == "duplicate":  # cancels the ticket's clocks, breached or not
+                ev |= {"type": "duplicate_of", "original": f"R-{rng.randrange(n)}"}
             elif kind == "tier":
                 ev |= {"type": "tier", "tier": rng.choice(["enterprise", "standard"])}
             else:
@@ -132,6 +134,8 @@ def _play(t: Tenant, services: Services, clock: FakeClock, seed: int, n: int) ->
             r = t.post(f"/api/v1/tickets/{tid}/events", doc)
         else:
             continue
+        if doc.get("type") == "duplicate_of" and r.status_code in (409, 422):
+            continue  # the original does not exist yet, or the link would break a rule
         assert r.status_code in (200, 201), r.text
         if random.Random(now).random() < 0.2:
             while refresh_due(services, now=now):
@@ -175,6 +179,8 @@ def _brute_force_all(
         ).all()
     out: dict[tuple[str, str], list[int]] = {}
     for c, tk in rows:
+        if c.state == "cancelled":  # never counted, even when it breached first
+            continue
         breach = c.breached_us
         if breach is None and c.state == "running" and c.due_us is not None and c.due_us < now:
             breach = c.due_us
@@ -220,8 +226,51 @@ def test_kept_rollups_equal_rebuilt_ones(
     t, _ = random_tenant
     kept = _stored_rollups(services, t.tenant_id)
     assert kept  # the histories stop and breach clocks
+    with services.reading() as s:
+        cancelled = s.execute(
+            select(ClockRow.breached_us).where(
+                ClockRow.tenant_id == t.tenant_id, ClockRow.state == "cancelled"
+            )
+        ).all()
+    # duplicates cancel clocks, some of them after they breached
+    assert any(b is not None for (b,) in cancelled)
     with services.writing() as s:
         rollups.rebuild(s.connection(), [t.tenant_id])
+    assert _stored_rollups(services, t.tenant_id) == kept
+
+
+def test_upgrading_drops_cancelled_instances_from_stored_rollups(
+    random_tenant: tuple[Tenant, int], services: Services
+) -> None:
+    """A database whose rollups still count breached clocks cancelled since (as the write
+    path kept them before) is consistent again after the migration."""
+    t, _ = random_tenant
+    kept = _stored_rollups(services, t.tenant_id)
+    counts: Counter[rollups.Key] = Counter()
+    with services.reading() as s:
+        rows = s.execute(
+            select(ClockRow, TicketRow)
+            .join(TicketRow, TicketRow.id == ClockRow.ticket_id)
+            .where(ClockRow.tenant_id == t.tenant_id, ClockRow.state == "cancelled")
+        ).all()
+    for c, tk in rows:
+        rollups.add_clock(
+            counts,
+            ticket_id=c.ticket_id,
+            dims={d: getattr(tk, d) for d in rollups.TICKET_DIMS},
+            metric=c.metric,
+            state="breached",  # as if it had not been cancelled
+            policy=c.policy,
+            stopped_us=None,
+            breached_us=c.breached_us,
+            warned=bool(c.warnings),
+            sign=1,
+        )
+    with services.writing() as s:
+        rollups.apply(s.connection(), t.tenant_id, counts)
+    assert _stored_rollups(services, t.tenant_id) != kept
+    downgrade(services.write_engine, "e7a41c2b9d50")
+    upgrade(services.write_engine)
     assert _stored_rollups(services, t.tenant_id) == kept
 
 

@@ -454,3 +454,17 @@ def test_links_keep_the_view(dataset: Tenant, services: Services, client: TestCl
     assert preset is not None and preset.group(1).replace("&amp;", "&") == (
         "/reports?days=7&group_by=tier"
     )
+
+
+def test_the_alert_column_follows_the_tenants_levels(
+    dataset: Tenant, services: Services, client: TestClient
+) -> None:
+    """Team b at 50%, team a at 66.7%: with a target of 60% and critical below 55%, b
+    is critical and a on target."""
+    from reportdata import CONFIG
+
+    r = dataset.put_config(CONFIG + "reports: {compliance_target: 60%, compliance_critical: 55%}\n")
+    assert r.status_code == 201, r.text
+    p = page(viewer_client(services, client, "acme"))
+    alerts = {row["segment"]: row["alert"] for row in p.tables["table-compliance"]}
+    assert alerts == {"b": "Critical", "a": "On target"}

@@ -730,3 +730,33 @@ def test_a_missing_file_is_a_config_error(tmp_path: Path) -> None:
 )
 def test_format_loc(loc: tuple[int | str, ...], prefix: str, expected: str) -> None:
     assert format_loc(loc, prefix) == expected
+
+
+def test_compliance_alert_levels_default_to_90_and_85_percent() -> None:
+    levels = parse_config(base()).reports
+    assert (levels.target_rate, levels.critical_rate) == (0.90, 0.85)
+    cfg = base()
+    cfg["reports"] = {"compliance_target": "95%", "compliance_critical": 80}
+    levels = parse_config(cfg).reports
+    assert (levels.target_rate, levels.critical_rate) == (0.95, 0.80)
+    cfg["reports"] = {"compliance_target": "100%", "compliance_critical": "100%"}
+    assert parse_config(cfg).reports.critical_rate == 1.0
+
+
+@pytest.mark.parametrize(
+    ("section", "path"),
+    [
+        ({"compliance_target": "0%"}, "reports.compliance_target"),
+        ({"compliance_target": "101%"}, "reports.compliance_target"),
+        ({"compliance_target": "ninety"}, "reports.compliance_target"),
+        ({"compliance_target": True}, "reports.compliance_target"),
+        ({"compliance_critical": "-5%"}, "reports.compliance_critical"),
+        ({"compliance_critical": "95%"}, "reports.compliance_critical"),  # above 90%
+        ({"compliance_target": "80%"}, "reports.compliance_critical"),  # 85% above it
+        ({"target": "90%"}, "reports.target"),
+    ],
+)
+def test_compliance_alert_levels_are_checked(section: dict[str, Any], path: str) -> None:
+    cfg = base()
+    cfg["reports"] = section
+    assert paths(cfg) == [path]

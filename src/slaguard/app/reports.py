@@ -17,7 +17,9 @@ Definitions (`docs/reports.md`):
   share of values at or below it).
 - at-risk coverage: breached instances that had a warning first / breached instances;
   save rate: warned instances that were met / warned instances.
-- escalation rate: counted instances with an escalation level fired / counted.
+- escalation rate: counted instances with an escalation level fired / counted; the
+  resolution time (business, mean and median) of the tickets with an escalation level
+  fired and of the others, over the resolution instances that ended in the window.
 """
 
 from __future__ import annotations
@@ -41,8 +43,9 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
+from slaguard.app.configs import latest_version, sla_config
 from slaguard.app.rollups import Counts, breach_at, window_counts
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, require
@@ -58,8 +61,18 @@ from slaguard.db.tables import (
 )
 from slaguard.domain.calendar import from_us
 from slaguard.domain.errors import TicketError
+from slaguard.domain.policy import ReportSettings
+from slaguard.domain.states import ClockState
 
-__all__ = ["GROUPS", "REPORTS", "Window", "compliance_over_time", "run_report"]
+__all__ = [
+    "GROUPS",
+    "REPORTS",
+    "Window",
+    "alert",
+    "compliance_over_time",
+    "report_settings",
+    "run_report",
+]
 
 GROUPS = (
     "team",
@@ -83,8 +96,6 @@ REPORTS = (
     "pause-abuse",
     "repeat-offenders",
 )
-TARGET_RATE = 0.90  # a segment below this is flagged
-CRITICAL_RATE = 0.85  # ... and critical below this
 _WEEK_US = 7 * 86_400_000_000
 _QUARTER_US = 13 * _WEEK_US
 _REPLIED, _REPEATED = "replied", "repeated"  # pause-abuse findings
@@ -151,6 +162,8 @@ def _in(column: Any, w: Window) -> ColumnElement[bool]:
 
 
 def _counted(tenant_id: int, w: Window, now: int) -> tuple[ColumnElement[bool], Any]:
+    """The instances counted in `w` and which of them breached before its end. Cancelled
+    instances are in neither: they did not end met and `breach_at` is NULL for them."""
     breached_at = breach_at(now)
     ended = and_(
         ClockRow.state.in_(ENDED_MET),
@@ -188,22 +201,36 @@ def _counts(
         )
 
 
+def report_settings(svc: Services, tenant_id: int) -> ReportSettings:
+    """The tenant's compliance alert levels (`reports:` of its latest configuration)."""
+    version = latest_version(svc, tenant_id=tenant_id)
+    if version is None:
+        return ReportSettings()
+    return sla_config(svc, tenant_id=tenant_id, version=version).reports
+
+
 def compliance(
     svc: Services, tenant_id: int, w: Window, group_by: str | None, now: int
 ) -> list[dict[str, Any]]:
-    return _compliance_rows(_counts(svc, tenant_id, [w], group_by, now)[0])
+    counts = _counts(svc, tenant_id, [w], group_by, now)[0]
+    return _compliance_rows(counts, report_settings(svc, tenant_id))
 
 
-def _compliance_rows(counts: Counts) -> list[dict[str, Any]]:
+def alert(rate: float | None, levels: ReportSettings) -> str:
+    """`ok`, `below_target` or `critical` for a compliance rate."""
+    if rate is None or rate >= levels.target_rate:
+        return "ok"
+    return "critical" if rate < levels.critical_rate else "below_target"
+
+
+def _compliance_rows(counts: Counts, levels: ReportSettings | None = None) -> list[dict[str, Any]]:
+    levels = levels or ReportSettings()
     out = []
     for (segment, metric), (counted, breached_n, *_) in sorted(counts.items()):
         met = counted - breached_n
         rate = _rate(met, counted)
-        status = "ok"
-        action = ""
-        if rate is not None and rate < TARGET_RATE:
-            status = "critical" if rate < CRITICAL_RATE else "below_target"
-            action = "adjust target or add capacity"
+        status = alert(rate, levels)
+        action = "" if status == "ok" else "adjust target or add capacity"
         out.append(
             {
                 "segment": segment,
@@ -414,9 +441,15 @@ def coverage(
         q = q.join(TicketRow, TicketRow.id == ClockRow.ticket_id)
     with _reading(svc) as s:
         escalated = {(r.segment, r.metric): int(r.escalated) for r in s.execute(q)}
+        times = {
+            flag: _resolution_times(s, svc.is_sqlite, tenant_id, w, group_by, escalated=flag)
+            for flag in (True, False)
+        }
     out = []
     for key, (counted, breached_n, warned, warned_breached) in sorted(counts.items()):
         n_escalated = escalated.get(key, 0)
+        esc = times[True].get(key[0]) if key[1] == _RESOLUTION else None
+        calm = times[False].get(key[0]) if key[1] == _RESOLUTION else None
         out.append(
             {
                 "segment": key[0],
@@ -428,9 +461,56 @@ def coverage(
                 "save_rate": _rate(warned - warned_breached, warned),
                 "escalated": n_escalated,
                 "escalation_rate": _rate(n_escalated, counted),
+                "escalated_resolution_mean_s": _seconds(esc[0]) if esc else None,
+                "escalated_resolution_median_s": _seconds(esc[1]) if esc else None,
+                "not_escalated_resolution_mean_s": _seconds(calm[0]) if calm else None,
+                "not_escalated_resolution_median_s": _seconds(calm[1]) if calm else None,
             }
         )
     return out
+
+
+_RESOLUTION = "resolution"
+
+
+def _resolution_times(
+    s: Session, is_sqlite: bool, tenant_id: int, w: Window, group_by: str | None, *, escalated: bool
+) -> dict[str, tuple[Any, Any]]:
+    """Per segment, the mean and nearest-rank median business time of the resolution
+    instances that ended (met, breached_met) in the window, of the tickets for which an
+    escalation level fired (`escalated`) or of the others."""
+    grp = _group(group_by).label("segment")
+    fired = (
+        select(EscalationRow.id)
+        .where(
+            EscalationRow.tenant_id == tenant_id,
+            EscalationRow.ticket_id == ClockRow.ticket_id,
+        )
+        .correlate(ClockRow)
+        .exists()
+    )
+    base = (
+        select(grp, ClockRow.metric)
+        .select_from(ClockRow)
+        .where(
+            ClockRow.tenant_id == tenant_id,
+            # the condition of `ix_clocks_timed`, as response-times reads it
+            ClockRow.metric.in_(TIMED_METRICS),
+            ClockRow.state.in_(ENDED_MET),
+            _in(ClockRow.stopped_us, w),
+            ClockRow.metric == _RESOLUTION,
+            fired if escalated else ~fired,
+        )
+    )
+    if _needs_tickets(group_by):
+        base = base.join(TicketRow, TicketRow.id == ClockRow.ticket_id)
+    value = ClockRow.elapsed_us
+    if is_sqlite:
+        return {r.segment: (r.mean, r.median) for r in s.execute(_percentiles(base, value, grp))}
+    q = base.with_only_columns(
+        grp, func.avg(value).label("mean"), _percentile(_P50, value).label("median")
+    ).group_by(grp)
+    return {r.segment: (r.mean, r.median) for r in s.execute(q)}
 
 
 def trend(
@@ -472,12 +552,24 @@ def breach_reasons(
 ) -> list[dict[str, Any]]:
     """Breaches in the window by reason, most frequent first, with each reason's share
     and the cumulative share (a Pareto). Confirmed reasons count; breaches whose reason
-    is only suggested are counted apart (`suggested_only`, by their suggestion)."""
+    is only suggested are counted apart (`suggested_only`, by their suggestion). The
+    breaches of instances cancelled since (a duplicate ticket) do not count."""
     grp = _group(group_by if group_by != "metric" else None).label("segment")
     if group_by == "metric":
         grp = BreachRow.metric.label("segment")
     reason = func.coalesce(BreachRow.reason, BreachRow.suggested).label("reason")
     confirmed = BreachRow.reason.is_not(None)
+    gone = aliased(ClockRow)  # ClockRow itself may be joined below (by policy)
+    cancelled = (
+        select(gone.id)
+        .where(
+            gone.ticket_id == BreachRow.ticket_id,
+            gone.metric == BreachRow.metric,
+            gone.cycle == BreachRow.cycle,
+            gone.state == ClockState.CANCELLED.value,
+        )
+        .correlate(BreachRow)
+    )
     q = (
         select(
             grp,
@@ -486,7 +578,11 @@ def breach_reasons(
             func.sum(case((confirmed, 0), else_=1)).label("suggested_only"),
         )
         .select_from(BreachRow)
-        .where(BreachRow.tenant_id == tenant_id, _in(BreachRow.breached_us, w))
+        .where(
+            BreachRow.tenant_id == tenant_id,
+            _in(BreachRow.breached_us, w),
+            ~cancelled.exists(),
+        )
         .group_by(grp, reason)
     )
     if _needs_tickets(group_by):
@@ -573,19 +669,25 @@ def repeat_offenders(
 
 PAUSE_GRACE_US = 3_600_000_000  # a reply answered by resuming within this is fine
 REPEATED_PAUSES = 3
+# What ends a pause of the resolution clock: a resume, or the clock's end (the ticket
+# solved, or cancelled) while still paused.
+_PAUSE_ENDS = ("resume", "stop", "cancel")
 
 
 def pause_abuse(
     svc: Services, tenant_id: int, w: Window, group_by: str | None, now: int
 ) -> list[dict[str, Any]]:
     """Tickets whose resolution clock stayed paused although the customer had replied
-    (for longer than an hour after the reply), and tickets paused repeatedly (three
-    times or more) in the window, with the time they kept the clock stopped."""
+    (for longer than an hour after the reply), and tickets paused repeatedly right before
+    due (three times or more in the window, each pause beginning after the cycle crossed
+    a warning threshold and before it breached), with the time they kept the clock
+    stopped. A pause lasts until the resume, the stop or the cancel that follows it, or
+    until now."""
     log = ClockLogRow
-    # Each pause's resume: the first resume of the same clock cycle strictly after it,
-    # from one ordered pass over the cycle's pauses and resumes (a window function)
+    # Each pause's end: the first resume, stop or cancel of the same clock cycle strictly
+    # after it, from one ordered pass over the cycle's log rows (a window function)
     # rather than a lookup per pause.
-    next_resume = func.min(case((log.action == "resume", log.at_us))).over(
+    next_end = func.min(case((log.action.in_(_PAUSE_ENDS), log.at_us))).over(
         partition_by=(log.ticket_id, log.metric, log.cycle),
         order_by=log.at_us,
         range_=(1, None),
@@ -593,15 +695,16 @@ def pause_abuse(
     steps = (
         select(
             log.ticket_id.label("ticket_id"),
+            log.cycle.label("cycle"),
             log.action.label("action"),
             log.at_us.label("at_us"),
-            next_resume.label("resumed"),
+            next_end.label("resumed"),
         )
         .where(
             log.tenant_id == tenant_id,
             log.metric == "resolution",
-            log.action.in_(("pause", "resume")),
-            log.at_us >= w.start_us,  # a resume before the window follows no pause in it
+            log.action.in_(("pause", *_PAUSE_ENDS)),
+            log.at_us >= w.start_us,  # an end before the window follows no pause in it
         )
         .subquery()
     )
@@ -610,6 +713,7 @@ def pause_abuse(
     pauses = (
         select(
             steps.c.ticket_id,
+            steps.c.cycle,
             steps.c.at_us.label("start"),
             func.coalesce(steps.c.resumed, now).label("end"),
         )
@@ -641,11 +745,45 @@ def pause_abuse(
         .join(TicketRow, TicketRow.id == replied.c.ticket_id)
         .where(replied.c.end - replied.c.reply > PAUSE_GRACE_US)
     )
+    # Right before due: after the cycle's first warning, before its breach (from the
+    # clock log's `warning` and `breach` rows, whenever they were logged). Only tickets
+    # paused three times or more in the window can qualify: their log rows are read by
+    # ticket rather than every warning of the tenant.
+    busy = (
+        select(pauses.c.ticket_id)
+        .group_by(pauses.c.ticket_id)
+        .having(func.count() >= REPEATED_PAUSES)
+        .subquery()
+    )
+    marks = (
+        select(
+            log.ticket_id.label("ticket_id"),
+            log.cycle.label("cycle"),
+            func.min(case((log.action == "warning", log.at_us))).label("warned"),
+            func.min(case((log.action == "breach", log.at_us))).label("breached"),
+        )
+        .where(
+            log.tenant_id == tenant_id,
+            log.metric == "resolution",
+            log.action.in_(("warning", "breach")),
+            log.ticket_id.in_(select(busy.c.ticket_id)),
+        )
+        .group_by(log.ticket_id, log.cycle)
+        .subquery()
+    )
     per_ticket = (
         select(
             pauses.c.ticket_id,
             func.count().label("pauses"),
             func.sum(pauses.c.end - pauses.c.start).label("stopped"),
+        )
+        .join(
+            marks,
+            and_(marks.c.ticket_id == pauses.c.ticket_id, marks.c.cycle == pauses.c.cycle),
+        )
+        .where(
+            pauses.c.start >= marks.c.warned,
+            or_(marks.c.breached.is_(None), pauses.c.start < marks.c.breached),
         )
         .group_by(pauses.c.ticket_id)
         .having(func.count() >= REPEATED_PAUSES)
@@ -677,7 +815,7 @@ def pause_abuse(
     out.extend(
         {
             "ticket": r.external_id,
-            "finding": f"paused {r.pauses} times",
+            "finding": f"paused {r.pauses} times right before due",
             "since": None,
             "pauses": r.pauses,
             "kept_stopped_s": _seconds(r.stopped),

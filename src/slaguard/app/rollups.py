@@ -6,8 +6,9 @@ the edge days is counted from `clock_rollups`: for such an instance "ended in th
 window" is "ended on a core day", "breached before the window" is "breached before the
 first core day", and so on, exactly. The instances that ended or breached on an edge day
 are counted from `clocks` with the instants themselves, as are running clocks past their
-due instant whose breach nobody has stored yet (they have no rollup contribution). The
-three sets do not overlap, so the sum is what counting every clock would give.
+due instant whose breach nobody has stored yet (they have no rollup contribution).
+Cancelled instances count nowhere (`breach_at` is NULL for them). The three sets do not
+overlap, so the sum is what counting every clock would give.
 
 Reads touch the rollup rows of one grouping in the window's days, plus the clocks of at
 most two days per window, through the indexes on `(tenant_id, stopped_us)`,
@@ -25,7 +26,7 @@ from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, require
 from slaguard.db import rollups
-from slaguard.db.rollups import DAY_US, ENDED_STATES, NO_DAY, sql_warned
+from slaguard.db.rollups import CANCELLED, DAY_US, ENDED_STATES, NO_DAY, sql_warned
 from slaguard.db.tables import ClockRollupRow, ClockRow, TicketRow
 from slaguard.domain.states import ClockState
 
@@ -127,9 +128,13 @@ def _add(counts: Counts, row: Any, i: int) -> None:
 
 
 def breach_at(now: int) -> ColumnElement[Any]:
-    """The instant an instance breached, including clocks overdue since their last write."""
+    """The instant an instance breached, including clocks overdue since their last write;
+    NULL for a cancelled instance (never counted, though it keeps its `breached_us`)."""
     return case(
-        (ClockRow.breached_us.is_not(None), ClockRow.breached_us),
+        (
+            and_(ClockRow.breached_us.is_not(None), ClockRow.state != CANCELLED),
+            ClockRow.breached_us,
+        ),
         (
             and_(ClockRow.state == ClockState.RUNNING.value, ClockRow.due_us < now),
             ClockRow.due_us,

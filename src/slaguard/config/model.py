@@ -9,6 +9,7 @@
     channels, people, escalations, triggers: see slaguard.config.escalation_model
     hub: the SLA hub's lane owners, at-risk horizon and review cadence, see
          slaguard.config.hub_model
+    reports: {compliance_target: 90%, compliance_critical: 85%}
 
 The shape of each part (types, required keys, unknown keys) is checked with pydantic;
 what needs the rest of the file (calendar and workflow names, priority aliases) and the
@@ -49,6 +50,7 @@ from slaguard.domain.policy import (
     OnChange,
     Policy,
     PolicySet,
+    ReportSettings,
     SlaConfig,
     Target,
     WarningSpec,
@@ -180,6 +182,12 @@ class _Root(_Strict):
         default_factory=list
     )
     hub: dict[str, Any] = Field(default_factory=dict)
+    reports: dict[str, Any] = Field(default_factory=dict)
+
+
+class _Reports(_Strict):
+    compliance_target: Any = "90%"
+    compliance_critical: Any = "85%"
 
 
 class _Workflow(_Strict):
@@ -690,6 +698,7 @@ def parse_config(mapping: Mapping[str, Any], environ: Mapping[str, str] | None =
     )
 
     hub = parse_hub(b, None if "hub" in bad else mapping.get("hub"))
+    report_settings = _report_settings(b, section("reports", {}))
 
     reasons = tuple(section("breach_reasons", []) or DEFAULT_BREACH_REASONS)
     for i, name in enumerate(reasons):
@@ -708,7 +717,44 @@ def parse_config(mapping: Mapping[str, Any], environ: Mapping[str, str] | None =
         escalation=escalation,
         breach_reasons=reasons,
         hub=hub,
+        reports=report_settings,
     )
+
+
+def _percent(b: _Builder, value: Any, path: str) -> float | None:
+    """A percentage, `"90%"` or `90`, as a fraction in (0, 1]; None (and an error) if not."""
+    number: float | None = None
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            number = float(value.strip()[:-1])
+        except ValueError:
+            number = None
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    if number is None or not math.isfinite(number):
+        b.error(path, f"expected a percentage such as '90%', got {_short(value)}")
+        return None
+    if not 0 < number <= 100:
+        b.error(path, f"must be above 0% and at most 100%, got {_short(value)}")
+        return None
+    return number / 100
+
+
+def _report_settings(b: _Builder, raw: Any) -> ReportSettings:
+    """The `reports:` section: the compliance alert's levels (0 < critical <= target)."""
+    model, _ = b.validate(_Reports, raw, "reports")
+    if model is None:
+        return ReportSettings()
+    target = _percent(b, model.compliance_target, "reports.compliance_target")
+    critical = _percent(b, model.compliance_critical, "reports.compliance_critical")
+    if target is None or critical is None:
+        return ReportSettings()
+    if critical > target:
+        b.error(
+            "reports.compliance_critical",
+            f"must not be above compliance_target ({_short(model.compliance_target)})",
+        )
+    return ReportSettings(target_rate=target, critical_rate=critical)
 
 
 def _policy_names(raw: list[Any]) -> set[str]:

@@ -9,6 +9,8 @@ days, counting the rows of `clock_rollups` by that pair gives exactly what count
 clocks would; `app/rollups.py` counts the partial days at a window's edges from the
 clocks themselves. A running clock past its due instant that nothing has re-judged yet
 (`breached_us` still empty) contributes nothing here: reports add those from the clocks.
+A cancelled instance (a duplicate ticket, a restarted cycle) never counts, whatever it
+stored before it was cancelled: it contributes nothing either.
 
 Each instance contributes `n = 1` to one row per grouping in `DIMS` (`all`, the ticket
 columns, and the clock's own `policy`), so a report grouped by any of them reads its own
@@ -30,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 __all__ = [
+    "CANCELLED",
     "DAY_US",
     "DIMS",
     "ENDED_STATES",
@@ -56,6 +59,7 @@ SHARDS = 8
 _UNSHARDED = frozenset({"account", "assignee"})
 NONE = "(none)"  # the segment of rows without the field, as reports name it
 ENDED_STATES = ("met", "breached_met")
+CANCELLED = "cancelled"  # never counted (its breach, if any, included)
 # Ticket columns reports group by, as stored on `tickets`.
 TICKET_DIMS = (
     "team",
@@ -134,7 +138,10 @@ def add_clock(
     sign: int,
 ) -> None:
     """Add (`sign` 1) or take away (-1) one clock instance's contribution; `warned`: it
-    crossed a warning threshold (its `warnings` are not empty)."""
+    crossed a warning threshold (its `warnings` are not empty). A cancelled instance
+    contributes nothing."""
+    if state == CANCELLED:
+        return
     e_day = day_of(stopped_us) if state in ENDED_STATES and stopped_us is not None else NO_DAY
     b_day = day_of(breached_us) if breached_us is not None else NO_DAY
     if e_day == NO_DAY and b_day == NO_DAY:
@@ -214,9 +221,12 @@ def rebuild(conn: Connection, tenant_ids: Iterable[int] | None = None) -> None:
         else_=NO_DAY,
     )
     b_day = sa.case((c.c.breached_us.is_not(None), sql_day(c.c.breached_us)), else_=NO_DAY)
-    where = sa.or_(
-        sa.and_(c.c.state.in_(ENDED_STATES), c.c.stopped_us.is_not(None)),
-        c.c.breached_us.is_not(None),
+    where = sa.and_(
+        c.c.state != CANCELLED,
+        sa.or_(
+            sa.and_(c.c.state.in_(ENDED_STATES), c.c.stopped_us.is_not(None)),
+            c.c.breached_us.is_not(None),
+        ),
     )
     if tenants is not None:
         where = sa.and_(c.c.tenant_id.in_(tenants), where)

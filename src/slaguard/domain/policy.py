@@ -29,6 +29,7 @@ __all__ = [
     "OnChange",
     "Policy",
     "PolicySet",
+    "ReportSettings",
     "SlaConfig",
     "Target",
     "WarningSpec",
@@ -208,6 +209,15 @@ class ClassificationRule:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportSettings:
+    """The compliance report's alert levels (`reports:`), as fractions: a segment below
+    `target_rate` is below target, below `critical_rate` critical."""
+
+    target_rate: float = 0.90
+    critical_rate: float = 0.85
+
+
+@dataclass(frozen=True, slots=True)
 class SlaConfig:
     """A validated configuration snapshot: everything the engine needs, nothing else."""
 
@@ -220,6 +230,7 @@ class SlaConfig:
     escalation: EscalationConfig = field(default_factory=EscalationConfig)
     breach_reasons: tuple[str, ...] = DEFAULT_BREACH_REASONS
     hub: HubSettings = field(default_factory=HubSettings)
+    reports: ReportSettings = field(default_factory=ReportSettings)
 
     def classify(
         self, text: str, fields: Mapping[str, Any]

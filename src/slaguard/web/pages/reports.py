@@ -191,6 +191,7 @@ def figures(svc: Services, cache: FigureCache, user: WebUser, f: Filters) -> Fig
         response_times=report("response-times", f.group_by),
         reasons=report("breach-reasons", "metric" if f.metric else None),
         as_of_us=min(as_of),
+        levels=reports.report_settings(svc, user.tenant_id),
     )
 
 

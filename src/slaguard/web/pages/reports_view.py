@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from slaguard.app import reports
+from slaguard.domain.policy import ReportSettings
 from slaguard.web.render import Viewer
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ class Figures:
     response_times: list[dict[str, Any]]  # by group and metric
     reasons: list[dict[str, Any]]  # by reason (segment "all", or the metric)
     as_of_us: int
+    levels: ReportSettings = field(default_factory=ReportSettings)  # compliance alert levels
 
 
 @dataclass(frozen=True)
@@ -104,12 +106,6 @@ def _label(v: Viewer, names: dict[str, str], value: str) -> str:
 
 def _rate(part: int, whole: int) -> float | None:
     return None if not whole else round(part / whole, 4)
-
-
-def _alert(rate: float | None) -> str:
-    if rate is None or rate >= reports.TARGET_RATE:
-        return "ok"
-    return "critical" if rate < reports.CRITICAL_RATE else "below_target"
 
 
 def _sum(rows: Iterable[dict[str, Any]], metric: str, key: str) -> dict[Any, dict[str, Any]]:
@@ -185,7 +181,7 @@ def build_view(data: Figures, f: Filters, v: Viewer) -> View:
     by_segment = _sum(data.compliance, metric, "segment")
     seg_rows = [{"segment": s, **acc} for s, acc in by_segment.items()]
     for r in seg_rows:
-        r["alert"] = _alert(r["compliance_rate"])
+        r["alert"] = reports.alert(r["compliance_rate"], data.levels)
     seg_rows.sort(key=lambda r: (r["compliance_rate"], r["segment"]))
     group_label = _(GROUP_LABELS[f.group_by])
     compliance = _table(
