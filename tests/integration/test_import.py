@@ -602,3 +602,72 @@ def test_imported_breaches_get_suggested_reasons_and_the_tickets_audit_records_a
         assert created == ["agent of acme"]
         events = sum(1 for k, t, _ in chained if k == "ticket.event" and t == doc["id"])
         assert events == len(doc["events"])
+
+
+# Each a line of JSON as written in the file (escapes included).
+_CREATED = '{"type": "created", "at": "2026-11-20T09:00:00+01:00"}'
+_AT = '"at": "2026-11-20T09:00:00+01:00"'
+UNUSUAL_LINES = [
+    '{"id": "U-1", "events": [' + _CREATED + "]}",
+    '{"ticket": "U-2", "id": "u2e1", "type": "created", ' + _AT + "}",
+    '{"ticket": "U-2", "id": "u2e2", "type": "agent_reply", "at": "0001-01-01T00:30:00+01:00"}',
+    '{"id": "U-3", "created_at": "0001-01-01T00:00:00+01:00", "events": [' + _CREATED + "]}",
+    '{"ticket": "U-4", "type": "created", ' + _AT + ', "team": "a\\ud800b"}',
+    '{"ticket": "U-5", "type": "created", ' + _AT + ', "team": "a\\u0000b"}',
+    '{"id": "U-6", "custom_fields": {"x\\ud800": 1}, "events": [' + _CREATED + "]}",
+    '{"id": "U/7", "events": [' + _CREATED + "]}",
+    '{"id": "U-8", "events": {}, "created_at": "2026-11-20T09:00:00+01:00"}',
+    '{"ticket": "U-\\ud800", "type": "created", ' + _AT + "}",
+    '{"id": "U-10", "\\udfff": 1, "events": [' + _CREATED + "]}",
+    '{"id": "U-11", "events": [' + _CREATED + "]}",
+]
+UNUSUAL_REJECTED = {
+    "U-2": ("invalid", [2, 3], [([3], "events[1].at")]),
+    "U-3": ("invalid", [4], [([4], "created_at")]),
+    "U-4": ("invalid", [5], [([5], "events[0].team")]),
+    "U-5": ("invalid", [6], [([6], "events[0].team")]),
+    "U-6": ("invalid", [7], [([7], "custom_fields.x\\ud800")]),
+    "U/7": ("invalid", [8], [([], "id")]),
+    "U-8": ("invalid", [9], [([9], "events")]),
+    "U-10": ("invalid", [11], [([11], "\\udfff")]),
+}
+
+
+def test_one_bad_ticket_is_rejected_with_its_lines_and_the_others_go_in(
+    services: Services, acme: Principal, tmp_path: Path
+) -> None:
+    """Instants without a date, text no column can hold (also in a key or the ticket's
+    id), a '/' in an id, events that are not a list: that ticket alone is left out."""
+    path = tmp_path / "unusual.jsonl"
+    path.write_text("\n".join(UNUSUAL_LINES) + "\n", encoding="utf-8")
+    summary = run(services, acme, path)
+    assert rejections(summary) == UNUSUAL_REJECTED
+    assert malformed(summary) == [10]
+    assert summary.imported == 2
+    assert stored(services, acme.tenant_id, "U-1") is not None
+    assert stored(services, acme.tenant_id, "U-11") is not None
+    text = [line for r in summary.rejections for line in r.text()]
+    for line in text:
+        line.encode("utf-8")  # printable as it is
+    assert (
+        "line 3 (ticket U-2, events[1].at): outside the years the service accepts (1990 to 2099)"
+    ) in text
+    assert (
+        "line 7 (ticket U-6, custom_fields.x\\ud800): text may not contain unpaired surrogates"
+    ) in text
+    assert "line 10: \"ticket\": a ticket id is text that can be stored, got 'U-\\ud800'" in text
+
+
+def test_cli_reports_unusual_tickets_and_imports_the_rest(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "unusual.jsonl"
+    path.write_text("\n".join(UNUSUAL_LINES) + "\n", encoding="utf-8")
+    done = slaguard(cli_env, "import", str(path), "--tenant", "acme")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "tickets imported   2" in done.stdout
+    assert "rejected tickets   8" in done.stdout
+    assert "line 6 (ticket U-5, events[0].team): text may not contain NUL" in done.stdout
+    as_json = slaguard(cli_env, "import", str(path), "--tenant", "acme", "--json")
+    assert as_json.returncode == 1, as_json.stderr
+    assert json.loads(as_json.stdout)["already_imported"] == 2

@@ -193,3 +193,30 @@ def test_the_same_link_twice_is_stored_once(acme: Tenant) -> None:
         {"id": "l3", "type": "duplicate_of", "at": "2026-11-23T12:00:00Z", "original": "O-1"},
     )
     assert r.status_code == 201, r.text
+
+
+@pytest.mark.parametrize(
+    ("payload", "path"),
+    [
+        (b'{"ticket": "G-9", "type": "created", "at": "0001-01-01T00:30:00+01:00"}', "at"),
+        (
+            b'{"ticket": "G-9", "type": "created", "at": "2026-11-23T09:00:00Z",'
+            b' "actor": "a\\ud800"}',
+            "actor",
+        ),
+        (
+            b'{"ticket": "G-9", "type": "created", "at": "2026-11-23T09:00:00Z", "\\ud800": 1}',
+            "\\ud800",
+        ),
+        (b'{"ticket": "G/9", "type": "created", "at": "2026-11-23T09:00:00Z"}', "ticket"),
+    ],
+)
+def test_generic_input_the_service_cannot_store_is_422_naming_the_field(
+    client: TestClient, acme: Tenant, payload: bytes, path: str
+) -> None:
+    r = client.post("/api/v1/ingest/generic", content=payload, headers=acme.headers())
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "invalid_payload"
+    assert [d["path"] for d in error["details"]] == [path]
+    assert acme.get("/api/v1/tickets").json()["items"] == []

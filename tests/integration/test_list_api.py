@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -117,6 +118,11 @@ def test_cursor_pagination_visits_every_ticket_once(acme: Tenant, clock: FakeClo
         ({"priority": "P9"}, "priority"),
         ({"cursor": "%%%"}, "cursor"),
         ({"cursor": "bm90LWEtbnVtYmVy"}, "cursor"),
+        # decodes to a number, but none a row id can be (the database cannot compare it)
+        ({"cursor": base64.urlsafe_b64encode(b"9" * 25).decode()}, "cursor"),
+        ({"cursor": base64.urlsafe_b64encode(str(2**63).encode()).decode()}, "cursor"),
+        ({"cursor": base64.urlsafe_b64encode(b"-1").decode()}, "cursor"),
+        ({"cursor": base64.urlsafe_b64encode(b"\xff\xfe").decode()}, "cursor"),
         ({"team": "a\x00b"}, "query.team"),
     ],
 )

@@ -315,6 +315,8 @@ def test_a_second_original_is_refused(acme: Tenant) -> None:
 
 # -- input errors ------------------------------------------------------------------------
 
+_CREATED_AT = b'{"id": "T-9", "created_at": "2026-11-25T09:00:00Z", '
+
 
 @pytest.mark.parametrize(
     ("body", "status", "code", "path"),
@@ -368,9 +370,50 @@ def test_a_second_original_is_refused(acme: Tenant) -> None:
         (
             b'{"id": "T-9", "events": [{"type": "created", "at": "0001-01-01T00:00:00+01:00"}]}',
             422,
-            None,
-            None,
+            "invalid_ticket",
+            "events[0].at",
         ),
+        # before year 1 in UTC: no date at all, still the same refusal naming the field
+        (
+            b'{"id": "T-9", "events": [{"type": "created", "at": "2026-11-25T09:00:00Z"},'
+            b' {"type": "agent_reply", "at": "0001-01-01T00:30:00+01:00"}]}',
+            422,
+            "invalid_ticket",
+            "events[1].at",
+        ),
+        (
+            b'{"id": "T-9", "created_at": "0001-01-01T00:00:00+01:00",'
+            b' "events": [{"type": "created", "at": "2026-11-25T09:00:00Z"}]}',
+            422,
+            "invalid_ticket",
+            "created_at",
+        ),
+        (
+            b'{"id": "T-9", "events": [{"type": "created", "at": "2100-01-01T00:00:00Z"}]}',
+            422,
+            "invalid_ticket",
+            "events[0].at",
+        ),
+        # a lone surrogate in an object key: the error names it escaped
+        (
+            b'{"id": "T-9", "created_at": "2026-11-25T09:00:00Z", "custom_fields": {"\\ud800": 1}}',
+            422,
+            "invalid_ticket",
+            "custom_fields.\\ud800",
+        ),
+        (
+            b'{"id": "T-9", "created_at": "2026-11-25T09:00:00Z", "\\udfff\\u0000": 1}',
+            422,
+            "invalid_ticket",
+            "\\udfff\\u0000",
+        ),
+        # events that are not a list are refused, not ignored
+        *(
+            (_CREATED_AT + b'"events": ' + v + b"}", 422, "invalid_ticket", "events")
+            for v in (b"{}", b"false", b'""', b"0", b"null")
+        ),
+        # a '/' would make the ticket unreachable at /api/v1/tickets/{id}
+        (b'{"id": "T/9", "created_at": "2026-11-25T09:00:00Z"}', 422, "invalid_ticket", "id"),
         (b"[" * 100_000 + b"]" * 100_000, 400, "invalid_json", None),
     ],
 )
@@ -412,6 +455,8 @@ def test_bad_tickets_are_4xx_naming_the_field(
         ({"id": "e", "type": "agent_reply", "at": "2026-11-24T09:10:00Z"}, "events[0].at"),
         ({"id": 7, "type": "agent_reply", "at": "2026-11-25T09:10:00Z"}, "events[0].id"),
         ("not an event", "events[0]"),
+        ({"id": "e", "type": "agent_reply", "at": "0001-01-01T00:30:00+01:00"}, "events[0].at"),
+        ({"id": "e", "type": "agent_reply", "at": "9999-12-31T23:00:00-05:00"}, "events[0].at"),
     ],
 )
 def test_bad_events_are_422_naming_the_field(acme: Tenant, event: object, path: str) -> None:
@@ -419,6 +464,44 @@ def test_bad_events_are_422_naming_the_field(acme: Tenant, event: object, path: 
     r = acme.post("/api/v1/tickets/T-1/events", [event])
     assert r.status_code == 422, r.text
     assert path in paths(r), r.text
+    assert len(events_of(acme, "T-1")) == 1
+
+
+def test_an_instant_outside_the_years_has_one_message_whichever_check_meets_it(
+    acme: Tenant,
+) -> None:
+    """The check that an event is not before the creation, or that created_at matches the
+    created event, never sees an instant without a date: the range refusal comes first."""
+    created = {"type": "created", "at": "2026-11-25T09:00:00Z"}
+    for body in (
+        {"id": "Y-1", "events": [created, {"type": "agent_reply", "at": "0001-01-01T00:30+01:00"}]},
+        {"id": "Y-2", "created_at": "0001-01-01T00:00:00+01:00", "events": [created]},
+        {"id": "Y-3", "created_at": "0001-01-01T00:00:00+01:00"},
+    ):
+        r = acme.post("/api/v1/tickets", body)
+        assert r.status_code == 422, r.text
+        assert [d["message"] for d in error(r)["details"]] == [
+            "outside the years the service accepts (1990 to 2099)"
+        ], r.text
+    acme.post("/api/v1/tickets", ticket_doc("T-1"))
+    r = acme.post("/api/v1/tickets/T-1/events", [reply("e", "0001-01-01T00:30:00+01:00")])
+    assert r.status_code == 422, r.text
+    assert error(r)["details"] == [
+        {"path": "events[0].at", "message": "outside the years the service accepts (1990 to 2099)"}
+    ]
+    assert [t["id"] for t in acme.get("/api/v1/tickets").json()["items"]] == ["T-1"]
+    assert len(events_of(acme, "T-1")) == 1
+
+
+def test_a_surrogate_in_a_key_of_an_event_is_422_and_stores_nothing(acme: Tenant) -> None:
+    acme.post("/api/v1/tickets", ticket_doc("T-1"))
+    r = acme.client.post(
+        "/api/v1/tickets/T-1/events",
+        content=b'{"type": "agent_reply", "at": "2026-11-25T09:10:00Z", "\\ud83d": 1}',
+        headers={**acme.headers("agent"), "Content-Type": "application/json"},
+    )
+    assert r.status_code == 422, r.text
+    assert paths(r) == ["\\ud83d"]
     assert len(events_of(acme, "T-1")) == 1
 
 

@@ -290,6 +290,60 @@ MS1 = (*P1, "targets", "provisioning_time")
 
 ERROR_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     (
+        "duration over ten years",
+        _set((*FR1, "P1"), "87600h1s"),
+        "policies[1].targets.first_response.P1",
+        "at most 87600h (ten years)",
+    ),
+    (
+        "duration beyond what a timedelta holds",
+        _set((*FR1, "P1"), "99999999999h"),
+        "policies[1].targets.first_response.P1",
+        "at most 87600h (ten years), got '99999999999h'",
+    ),
+    (
+        "milestone duration over ten years",
+        _set((*MS1, "targets", "P1"), "1000000h"),
+        "policies[1].targets.provisioning_time.targets.P1",
+        "at most 87600h",
+    ),
+    (
+        "warning offset over ten years",
+        _set((*P1, "warnings"), ["50%", "90000h before"]),
+        "policies[1].warnings[1]",
+        "at most 87600h",
+    ),
+    (
+        "tier multiplier past the duration bound",
+        _set((*P1, "tier_multipliers"), {"enterprise": 1e300}),
+        "policies[1].tier_multipliers.enterprise",
+        "1e+300 makes the first_response target for P1 (1h) longer than 87600h (ten years)",
+    ),
+    (
+        "tier multiplier past the bound for the longest target only",
+        _set((*P1, "tier_multipliers"), {"business": 5000}),
+        "policies[1].tier_multipliers.business",
+        "makes the first_response target for P4 (24h) longer than 87600h",
+    ),
+    (
+        "tier multiplier that makes a target zero",
+        _set((*P1, "tier_multipliers"), {"basic": 1e-300}),
+        "policies[1].tier_multipliers.basic",
+        "makes the first_response target for P1 (1h) zero",
+    ),
+    (
+        "tier multiplier of zero",
+        _set((*P1, "tier_multipliers"), {"basic": 0}),
+        "policies[1].tier_multipliers.basic",
+        "greater than 0",
+    ),
+    (
+        "tier multiplier that is infinite",
+        _set((*P1, "tier_multipliers"), {"basic": float("inf")}),
+        "policies[1].tier_multipliers.basic",
+        "finite number",
+    ),
+    (
         "unknown priority key",
         _set((*P1, "targets", "resolution", "P5"), "1h"),
         "policies[1].targets.resolution.P5",
@@ -590,6 +644,17 @@ def test_each_error_names_its_path(
     assert path in found, info.value.details
     assert message in found[path]
     assert f"{path}: " in str(info.value)
+
+
+def test_durations_and_multiplied_targets_up_to_the_bound_are_accepted() -> None:
+    cfg = base()
+    cfg["policies"][0]["targets"]["first_response"]["P2"] = "87600h"
+    cfg["policies"][1]["tier_multipliers"] = {"business": 2.5}
+    cfg["policies"][1]["targets"]["first_response"] = {"P1": "1h", "P2": "35040h"}
+    policy = parse_config(cfg).policies.policies[1]
+    assert policy.target_us("first_response", "P2", "business") == 87_600 * HOUR
+    cfg["policies"][1]["tier_multipliers"] = {"business": 2.6}
+    assert paths(cfg) == ["policies[1].tier_multipliers.business"]
 
 
 def test_the_unknown_priority_message_lists_the_known_names() -> None:

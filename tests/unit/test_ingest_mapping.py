@@ -1118,6 +1118,100 @@ def test_a_list_body_is_refused_where_an_object_is_expected(source: str) -> None
             "[3]",
             "expected a JSON object, got a string",
         ),
+        # instants outside the years the service stores, even without a date (year 0 UTC)
+        (
+            "generic_event.json",
+            lambda d: d.update(at="0001-01-01T00:30:00+01:00"),
+            "at",
+            "outside the years the service accepts (1990 to 2099)",
+        ),
+        (
+            "generic_ticket_with_events.json",
+            lambda d: d["events"][1].update(at="2100-01-01T00:00:00Z"),
+            "events[1].at",
+            "outside the years the service accepts (1990 to 2099)",
+        ),
+        (
+            "zendesk_ticket_created.json",
+            lambda d: d["detail"].update(created_at="0001-01-01T00:30:00+01:00"),
+            "detail.created_at",
+            "outside the years the service accepts (1990 to 2099)",
+        ),
+        (
+            "jira_issue_updated.json",
+            lambda d: d.update(timestamp=0),
+            "timestamp",
+            "outside the years the service accepts (1990 to 2099)",
+        ),
+        # a ticket id is one segment of the API's URLs
+        (
+            "generic_event.json",
+            lambda d: d.update(ticket="INC/42"),
+            "ticket",
+            "may not contain '/'",
+        ),
+        (
+            "generic_ticket_with_events.json",
+            lambda d: d["ticket"].update(id="INC/42"),
+            "ticket.id",
+            "may not contain '/'",
+        ),
+        (
+            "generic_events_list.json",
+            lambda d: [e.update(ticket="x" * 201) for e in d],
+            "[0].ticket",
+            "at most 200 characters",
+        ),
+        (
+            "jira_issue_created.json",
+            lambda d: d["issue"].update(key="OPS/7"),
+            "issue.key",
+            "may not contain '/'",
+        ),
+        (
+            "zendesk_trigger_created.json",
+            lambda d: d["ticket"].update(id="51/58"),
+            "ticket.id",
+            "may not contain '/'",
+        ),
+        (
+            "freshdesk_ticket_created.json",
+            lambda d: d["freshdesk_webhook"].update(ticket_id="7/1"),
+            "freshdesk_webhook.ticket_id",
+            "may not contain '/'",
+        ),
+        # text no column can hold: the generic body by its own paths, a vendor's by the
+        # field it maps to
+        (
+            "generic_event.json",
+            lambda d: d.update(actor="a\ud800"),
+            "actor",
+            "unpaired surrogates",
+        ),
+        (
+            "generic_event.json",
+            lambda d: d.update({"\ud800": 1}),
+            "\\ud800",
+            "unpaired surrogates",
+        ),
+        (
+            "generic_event.json",
+            lambda d: d.update(ticket="T-\ud800"),
+            "ticket",
+            "unpaired surrogates",
+        ),
+        (
+            "generic_events_list.json",
+            lambda d: d[1].update(actor="a\x00b"),
+            "[1].actor",
+            "NUL",
+        ),
+        (
+            "zendesk_ticket_created.json",
+            lambda d: d["detail"].update(description="a\x00b"),
+            "description",
+            "NUL",
+        ),
     ],
 )
 def test_a_malformed_payload_is_refused_naming_the_field(
@@ -1135,3 +1229,9 @@ def test_an_empty_generic_list_is_refused() -> None:
     err = refused("generic", [])
     assert err.path == ""
     assert "empty list" in str(err)
+
+
+def test_text_a_vendor_payload_does_not_map_is_not_checked() -> None:
+    data = payload("zendesk_ticket_created.json")
+    data["detail"]["brand_id"] = "a\x00\ud800"
+    assert parse_webhook("zendesk", json.dumps(data).encode()).ticket["id"] == "5158"

@@ -17,10 +17,10 @@ from slaguard.api.observability import Metrics
 from slaguard.app import tenants
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role
-from slaguard.app.tickets import EARLIEST_US, LATEST_US
 from slaguard.domain.calendar import to_us
 from slaguard.domain.errors import AuthenticationError, ConfigError, TicketError
 from slaguard.schemas.storable import MAX_BODY_DEPTH, check_storable
+from slaguard.schemas.ticket import EARLIEST_US, LATEST_US, OUTSIDE_YEARS
 
 __all__ = [
     "API_PREFIX",
@@ -166,7 +166,5 @@ def parse_at(text: str | None, field: str = "at") -> int | None:
         raise TicketError(f"{text!r} has no UTC offset (add e.g. +01:00 or Z)", field)
     us = to_us(t)
     if not EARLIEST_US <= us < LATEST_US:
-        raise TicketError(
-            f"{text!r} is outside the years the service accepts (1990 to 2099)", field
-        )
+        raise TicketError(f"{text!r} is {OUTSIDE_YEARS}", field)
     return us

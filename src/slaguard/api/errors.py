@@ -27,6 +27,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from slaguard.domain.errors import ErrorDetail, SlaError
+from slaguard.schemas.storable import printable
 
 __all__ = [
     "BodyTooLarge",
@@ -64,11 +65,15 @@ class BodyTooLarge(SlaError):
 
 
 def error_content(code: str, message: str, details: Iterable[ErrorDetail] = ()) -> dict[str, Any]:
+    """The error body. Its text is made `printable`: a path or message that quotes the
+    input (an object key with a lone surrogate) must not make the error unsendable."""
     return {
         "error": {
             "code": code,
-            "message": message,
-            "details": [{"path": d.path, "message": d.message} for d in details],
+            "message": printable(message),
+            "details": [
+                {"path": printable(d.path), "message": printable(d.message)} for d in details
+            ],
         }
     }
 
@@ -100,7 +105,7 @@ def _page(request: Request, status: int, message: str) -> Response | None:
 
 def _sla_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SlaError)
-    page = _page(request, exc.http_status, str(exc) or exc.code)
+    page = _page(request, exc.http_status, printable(str(exc) or exc.code))
     if page is not None:
         return page
     details: Sequence[ErrorDetail] = getattr(exc, "details", ())

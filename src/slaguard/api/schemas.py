@@ -151,7 +151,8 @@ class Health(BaseModel):
 _INSTANT = {
     "type": "string",
     "format": "date-time",
-    "description": "ISO-8601 with a UTC offset, e.g. 2026-11-23T09:00:00+01:00",
+    "description": "ISO-8601 with a UTC offset, e.g. 2026-11-23T09:00:00+01:00, "
+    "within the years 1990 to 2099",
 }
 
 
@@ -206,6 +207,14 @@ def event_body_schema() -> tuple[dict[str, Any], dict[str, Any]]:
 
 def ticket_body_schema() -> tuple[dict[str, Any], dict[str, Any]]:
     ticket, defs = _defs_to_components(_with_instants(TicketDocument.model_json_schema()))
+    ticket["properties"]["id"] = {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 200,
+        "pattern": "^[^/]*$",
+        "description": "The ticket's id in its source: 1-200 characters without '/' "
+        "(it is a segment of /api/v1/tickets/{id})",
+    }
     ticket["properties"]["events"] = {
         "type": "array",
         "items": {"$ref": "#/components/schemas/EventIn"},

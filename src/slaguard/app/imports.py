@@ -71,6 +71,8 @@ from slaguard.domain.errors import ConfigError, ConflictError, LinkError, SlaErr
 from slaguard.domain.links import CAUSED_BY, DUPLICATE_OF, LinkGraph
 from slaguard.domain.policy import SlaConfig
 from slaguard.domain.tickets import TICKET_FIELDS, Ticket
+from slaguard.schemas.storable import check_storable, printable
+from slaguard.schemas.ticket import ticket_id_problem
 
 __all__ = [
     "CSV_EVENT_COLUMNS",
@@ -184,7 +186,8 @@ class Rejection:
             inside = ", ".join(
                 x for x in (f"ticket {self.ticket}" if self.ticket else "", p.path) if x
             )
-            out.append(f"{where} ({inside}): {p.message}" if inside else f"{where}: {p.message}")
+            line = f"{where} ({inside}): {p.message}" if inside else f"{where}: {p.message}"
+            out.append(printable(line))
         return out
 
     def as_json(self) -> dict[str, Any]:
@@ -435,6 +438,8 @@ def _jsonl_ticket(line: bytes) -> tuple[str | None, str | None]:
     tid = obj[key]
     if not isinstance(tid, str) or not tid.strip() or len(tid) > 200:
         return None, f'"{key}": a ticket id is a string of 1-200 characters, got {tid!r}'
+    if printable(tid) != tid:  # a lone surrogate or a NUL: no ticket can have this id
+        return None, f'"{key}": a ticket id is text that can be stored, got {tid!r}'
     return tid, None
 
 
@@ -632,15 +637,28 @@ class _Keyed:
     lines: list[int]
     index: list[int]
     problems: list[Problem]
+    # some text no column can hold (`check_storable`): the ticket is not parsed at all
+    unstorable: bool = False
 
 
 def _key_events(draft: _Draft) -> _Keyed:
     k = _Keyed([], [], [], list(draft.problems))
     tid = draft.ticket
-    if not tid.strip() or len(tid) > 200:
-        k.problems.append(Problem((), "id", "a ticket id is a string of 1-200 characters"))
+    problem = ticket_id_problem(tid)
+    if problem is not None:
+        k.problems.append(Problem((), "id", problem))
+    unstorable = _unstorable_fields(draft)
+    k.problems.extend(unstorable)
+    k.unstorable = bool(unstorable)
     seen: dict[str, int] = {}
     for i, (raw, n) in enumerate(zip(draft.events, draft.event_lines, strict=True)):
+        try:
+            # what the API refuses in a request body, this ticket alone is refused for
+            check_storable(raw, prefix=f"events[{i}]")
+        except TicketError as exc:
+            k.problems.extend(Problem((n,), d.path, d.message) for d in exc.details)
+            k.unstorable = True
+            continue
         try:
             doc = _keyed(tid, raw, i)
         except TicketError as exc:
@@ -663,6 +681,22 @@ def _key_events(draft: _Draft) -> _Keyed:
             )
         # else: the same event twice in the file, stored once
     return k
+
+
+def _unstorable_fields(draft: _Draft) -> list[Problem]:
+    """Text in the ticket's fields no column can hold (NUL, lone surrogates), each on the
+    line that gives the field."""
+    try:
+        check_storable(draft.fields)
+    except TicketError as exc:
+        problems = []
+        for d in exc.details:
+            top = d.path.split(".")[0].split("[")[0]
+            key = ".".join(d.path.split(".")[:2]) if top == "custom_fields" else top
+            line = draft.field_lines.get(key, draft.field_lines.get(""))
+            problems.append(Problem((line,) if line is not None else (), d.path, d.message))
+        return problems
+    return []
 
 
 def _differences(
@@ -703,6 +737,8 @@ def _prepare(draft: _Draft, k: _Keyed, config: SlaConfig, now: int) -> _Ready | 
     docs, doc_lines, doc_index = k.docs, k.lines, k.index
     parsed: Ticket | None = None
     evaluation: Evaluation | None = None
+    if k.unstorable:  # the rest would be judged on text that cannot even be shown
+        return Rejection(tid, "invalid", draft.lines, tuple(problems))
     try:
         # what create_ticket runs: parse_ticket and the service's own checks
         parsed = _parse(draft.fields, docs, config, first_new=0)
@@ -713,7 +749,14 @@ def _prepare(draft: _Draft, k: _Keyed, config: SlaConfig, now: int) -> _Ready | 
             _located(d.path, d.message, draft, doc_lines, doc_index) for d in exc.details
         )
     except SlaError as exc:  # e.g. a deadline beyond the calendar's range
-        problems.append(Problem((), "", str(exc)))
+        details = getattr(exc, "details", ())
+        problems.extend(Problem((), d.path, d.message) for d in details)
+        if not details:
+            problems.append(Problem((), "", str(exc)))
+    except (ValueError, ArithmeticError) as exc:
+        # A ticket the checks above let through and the evaluation could not handle: it
+        # alone is left out, the rest of the file goes in.
+        problems.append(Problem((), "", f"cannot be evaluated: {exc}"))
     if problems or parsed is None or evaluation is None:
         return Rejection(tid, "invalid", draft.lines, tuple(problems))
     links = []

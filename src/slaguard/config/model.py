@@ -37,7 +37,7 @@ from slaguard.config.escalation_model import metric_names, parse_escalation
 from slaguard.config.files import load_mapping
 from slaguard.config.hub_model import parse_hub
 from slaguard.domain.calendar import BusinessCalendar, duration_us
-from slaguard.domain.durations import parse_duration
+from slaguard.domain.durations import MAX_DURATION, MAX_HOURS, format_duration, parse_duration
 from slaguard.domain.errors import ConfigError, ErrorDetail
 from slaguard.domain.policy import (
     BUILTIN_METRICS,
@@ -412,6 +412,9 @@ class _Builder:
                 calendar = next((d.calendar for d in drafts if d.calendar), None)
         if len(self.errors) > before or calendar is None:
             return None
+        self.check_multipliers(model.tier_multipliers, drafts, path)
+        if len(self.errors) > before:
+            return None
         targets = {
             d.metric: Target(
                 metric=d.metric,
@@ -432,6 +435,27 @@ class _Builder:
             tier_multipliers=multipliers,
             on_change=model.on_change,
         )
+
+    def check_multipliers(
+        self, given: Mapping[str, float], drafts: list[_TargetDraft], path: str
+    ) -> None:
+        """A tier's multiplied targets are durations too (what `Policy.target_us` gives a
+        ticket of that tier): more than zero and at most MAX_DURATION. One error per tier,
+        naming the first target it breaks."""
+        most = duration_us(MAX_DURATION)
+        targets = [(d.metric, p, us) for d in drafts for p, us in d.durations.items()]
+        for tier, factor in given.items():
+            for metric, priority, us in targets:
+                multiplied = us * factor  # may overflow to inf
+                if multiplied <= most and round(multiplied) > 0:
+                    continue
+                why = f"longer than {MAX_HOURS}h (ten years)" if multiplied > most else "zero"
+                self.error(
+                    f"{path}.tier_multipliers.{tier}",
+                    f"{factor:g} makes the {metric} target for {priority} "
+                    f"({format_duration(us / 1_000_000)}) {why}",
+                )
+                break
 
     def builtin_target(self, metric: str, raw: Any, path: str) -> _TargetDraft | None:
         if not isinstance(raw, Mapping):

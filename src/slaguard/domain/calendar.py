@@ -446,7 +446,8 @@ class BusinessCalendar:
         span = t.end_day - t.first_day
         if span.days > _MAX_WINDOW_DAYS:
             raise CalendarRangeError(
-                f"calendar {self.name or ''}: no open time within {_MAX_WINDOW_DAYS // 366} years"
+                f"calendar {self.name or ''}: no open time within {_MAX_WINDOW_DAYS // 366} years",
+                f"calendars.{self.name}" if self.name else "calendar",
             )
         if forward:
             return self._build(t.first_day, t.end_day + span)

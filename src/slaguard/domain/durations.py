@@ -2,6 +2,11 @@
 
 Days and weeks are deliberately not accepted: in business time "a day" is ambiguous
 (24 hours? one business day of the calendar?), so targets are written in hours.
+
+A duration is at most MAX_DURATION, 87600h (ten years of 24 hours a day): far beyond any
+SLA target, escalation or reminder, and short enough that counting it on a calendar open
+40 hours a week (about 44 years) stays within the years the calendars compute (about
+200) from any instant the service stores.
 """
 
 from __future__ import annotations
@@ -11,10 +16,18 @@ from datetime import timedelta
 
 from slaguard.domain.errors import ConfigError
 
-__all__ = ["format_duration", "parse_duration"]
+__all__ = ["MAX_DURATION", "MAX_HOURS", "format_duration", "parse_duration"]
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)(h|m|s)")
 _UNITS = {"h": 3600, "m": 60, "s": 1}
+
+MAX_HOURS = 87_600  # ten years of 365 days
+MAX_DURATION = timedelta(hours=MAX_HOURS)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 4] + "...'"
 
 
 def parse_duration(text: object, path: str = "") -> timedelta:
@@ -35,9 +48,12 @@ def parse_duration(text: object, path: str = "") -> timedelta:
         pos = m.end()
     if pos != len(s) or not units_seen:
         raise ConfigError(
-            f"expected a duration such as '4h', '30m' or '1h30m' (units h, m, s), got {text!r}",
+            "expected a duration such as '4h', '30m' or '1h30m' (units h, m, s), "
+            f"got {_short(text)}",
             path,
         )
+    if not seconds <= MAX_DURATION.total_seconds():
+        raise ConfigError(f"at most {MAX_HOURS}h (ten years), got {_short(text)}", path)
     return timedelta(seconds=seconds)
 
 

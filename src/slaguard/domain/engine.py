@@ -42,6 +42,9 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from slaguard.domain.calendar import BusinessCalendar, to_us
+from slaguard.domain.durations import format_duration
+from slaguard.domain.errors import CalendarRangeError
+from slaguard.domain.match import normalise
 from slaguard.domain.policy import (
     PAUSE_WITH_STATUS,
     ClassificationRule,
@@ -461,7 +464,10 @@ def evaluate_us(ticket: Ticket, config: SlaConfig, now: int) -> Evaluation:
     clocks: list[Clock] = []
     log = run.log
     for c in run.cycles:
-        clock = _finish(c, run, config, now, log)
+        try:
+            clock = _finish(c, run, config, now, log)
+        except CalendarRangeError as exc:
+            raise _range_error(exc, c, run, config) from None
         if clock is not None:
             clocks.append(clock)
     log.sort(key=_first)
@@ -475,6 +481,32 @@ def evaluate_us(ticket: Ticket, config: SlaConfig, now: int) -> Evaluation:
         raw_log=tuple(log),
         status=run.status or None,
         fields=run.fields,
+    )
+
+
+def _range_error(
+    exc: CalendarRangeError, c: _Cycle, run: _Run, config: SlaConfig
+) -> CalendarRangeError:
+    """`exc` naming the target whose count ran past the calendar's horizon, by its path
+    in the configuration (`policies[2].targets.first_response.P1`)."""
+    policy, priority, tier = (
+        c.frozen
+        if c.frozen is not None
+        else (run.policy, run.fields.get("priority"), run.fields.get("tier"))
+    )
+    if policy is None or priority is None:
+        return exc
+    index = next((i for i, p in enumerate(config.policies.policies) if p is policy), None)
+    where = f"policies[{index}]" if index is not None else f"policy {policy.name!r}"
+    target = format_duration((policy.target_us(c.metric, priority, tier) or 0) / 1_000_000)
+    factor = policy.tier_multipliers.get(normalise(tier)) if tier is not None else None
+    if factor is not None:
+        target += f", x{factor:g} for tier {tier}"
+    reason = "; ".join(d.message for d in exc.details) or str(exc)
+    return CalendarRangeError(
+        f"the {c.metric} target for {priority} ({target}) of policy {policy.name!r} "
+        f"cannot be counted: {reason}",
+        f"{where}.targets.{c.metric}.{priority}",
     )
 
 

@@ -87,7 +87,11 @@ class LinkError(TicketError):
     http_status = 409
 
 
-class CalendarRangeError(SlaError, ValueError):
+class CalendarRangeError(_DetailedError):
+    """A count of open time that finds none within the calendar's horizon; its path names
+    the calendar (`calendars.NAME`), or the target being counted once the engine knows
+    it (`policies[2].targets.first_response.P1`)."""
+
     code = "calendar_range"
     http_status = 422
 

@@ -23,7 +23,7 @@ from typing import Any
 from slaguard.ingest import freshdesk, generic, jira, zendesk
 from slaguard.ingest.errors import UnknownSourceError, WebhookAuthError, WebhookPayloadError
 from slaguard.ingest.model import SOURCES, Ingested
-from slaguard.ingest.reader import load_json
+from slaguard.ingest.reader import load_json, storable
 from slaguard.ingest.signatures import verify_signature
 
 __all__ = [
@@ -48,10 +48,16 @@ def parse_webhook(source: str, body: bytes) -> Ingested:
     """The ticket fields and events of one webhook body from `source`.
 
     Raises WebhookPayloadError naming the JSON field at fault (malformed JSON, a wrong
-    shape, a missing id, a bad time, an unknown status or priority), and
-    UnknownSourceError for a source not in SOURCES.
+    shape, a missing or unusable id, a bad time, an unknown status or priority, text no
+    database column can hold), and UnknownSourceError for a source not in SOURCES.
     """
     parser = _PARSERS.get(source)
     if parser is None:
         raise UnknownSourceError(f"unknown webhook source {source!r} (known: {', '.join(SOURCES)})")
-    return parser(load_json(body))
+    mapped = parser(load_json(body))
+    # What a vendor's payload maps to is stored: refuse what no column can hold (named
+    # by the mapped field; the rest of the payload is not stored and not checked).
+    storable(mapped.ticket)
+    for i, event in enumerate(mapped.events):
+        storable(event, f"events[{i}]")
+    return mapped

@@ -99,7 +99,7 @@ CUSTOMERS = {"requester", "customer", "contact", "end_user"}
 def parse(data: Any) -> Ingested:
     root = Node(data)
     hook = root.node(WRAPPER) if WRAPPER in root.data else root
-    t = TicketDraft(SOURCE, hook.ident("ticket_id", "the Freshdesk ticket id"))
+    t = TicketDraft(SOURCE, hook.ticket_id("ticket_id", "the Freshdesk ticket id"))
 
     status = _status(hook.text("ticket_status"), hook.at("ticket_status"))
     priority = _priority(hook.text("ticket_priority"), hook.at("ticket_priority"))

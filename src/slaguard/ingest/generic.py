@@ -21,7 +21,7 @@ from typing import Any
 
 from slaguard.ingest.errors import WebhookPayloadError
 from slaguard.ingest.model import Ingested, TicketDraft
-from slaguard.ingest.reader import Node
+from slaguard.ingest.reader import Node, storable
 from slaguard.schemas.ticket import EVENT_TYPES
 
 __all__ = ["parse"]
@@ -30,11 +30,12 @@ SOURCE = "generic"
 
 
 def parse(data: Any) -> Ingested:
+    storable(data)  # the body is stored as it is: refused here, named by its own paths
     if isinstance(data, list):
         if not data:
             raise WebhookPayloadError("", "the body is an empty list: expected event documents")
         nodes = [Node(item, f"[{i}]") for i, item in enumerate(data)]
-        ticket_id = nodes[0].ident("ticket", "the ticket id")
+        ticket_id = nodes[0].ticket_id("ticket", "the ticket id")
         for node in nodes[1:]:
             other = node.ident("ticket", "the ticket id")
             if other != ticket_id:
@@ -51,7 +52,7 @@ def parse(data: Any) -> Ingested:
     root = Node(data)
     if isinstance(root.raw("ticket"), dict):
         return _ticket_with_events(root)
-    t = TicketDraft(SOURCE, root.ident("ticket", "the ticket id"))
+    t = TicketDraft(SOURCE, root.ticket_id("ticket", "the ticket id"))
     _event(t, root)
     return t.result()
 
@@ -63,7 +64,7 @@ def _ticket_with_events(root: Node) -> Ingested:
             extra[0], "unknown field: give the ticket's fields in ticket, its events in events"
         )
     ticket = root.node("ticket")
-    t = TicketDraft(SOURCE, ticket.ident("id", "the ticket id"))
+    t = TicketDraft(SOURCE, ticket.ticket_id("id", "the ticket id"))
     if "events" in ticket.data:
         raise WebhookPayloadError(ticket.at("events"), "give the events at the top level")
     for name, value in ticket.data.items():

@@ -89,7 +89,7 @@ def parse(data: Any) -> Ingested:
     if kind is None:
         raise WebhookPayloadError("webhookEvent", "required: the Jira webhook event name")
     issue = root.node("issue")
-    t = TicketDraft(SOURCE, issue.ident("key", "the issue key"))
+    t = TicketDraft(SOURCE, issue.ticket_id("key", "the issue key"))
     fields = issue.maybe_node("fields")
     current = _current_status(fields)
     if fields is not None:

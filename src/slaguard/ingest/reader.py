@@ -15,9 +15,23 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from slaguard.domain.calendar import to_us
+from slaguard.domain.errors import TicketError
 from slaguard.ingest.errors import WebhookPayloadError
+from slaguard.schemas.storable import check_storable
+from slaguard.schemas.ticket import EARLIEST_US, LATEST_US, OUTSIDE_YEARS, ticket_id_problem
 
-__all__ = ["Node", "iso", "join", "key_time", "load_json", "lookup", "normal_name", "parse_time"]
+__all__ = [
+    "Node",
+    "iso",
+    "join",
+    "key_time",
+    "load_json",
+    "lookup",
+    "normal_name",
+    "parse_time",
+    "storable",
+]
 
 _TIME_EXAMPLE = "an ISO-8601 time with an offset, such as 2026-11-23T09:00:00Z"
 
@@ -64,8 +78,19 @@ def load_json(body: bytes) -> Any:
         raise WebhookPayloadError("", f"the body is not valid JSON: {exc}") from None
 
 
+def storable(value: Any, prefix: str = "") -> None:
+    """Refuses text no database column can hold (NUL, lone surrogates) and documents
+    nested too deeply, naming the first field at fault (`schemas.storable`)."""
+    try:
+        check_storable(value, prefix=prefix)
+    except TicketError as exc:
+        first = exc.details[0]
+        raise WebhookPayloadError(first.path, first.message) from None
+
+
 def parse_time(value: Any, path: str, *, epoch_millis: bool = False) -> datetime:
-    """An aware datetime from ISO-8601 (or RFC 2822) text with an offset.
+    """An aware datetime from ISO-8601 (or RFC 2822) text with an offset, within the
+    years the service accepts (1990 to 2099).
 
     With `epoch_millis`, a number is read as milliseconds since 1970 (Jira's `timestamp`).
     """
@@ -73,11 +98,12 @@ def parse_time(value: Any, path: str, *, epoch_millis: bool = False) -> datetime
         if not math.isfinite(value):
             raise WebhookPayloadError(path, f"expected epoch milliseconds, got {value!r}")
         try:
-            return datetime.fromtimestamp(value / 1000, UTC)
+            t = datetime.fromtimestamp(value / 1000, UTC)
         except (OverflowError, OSError, ValueError):
             raise WebhookPayloadError(
                 path, f"{value!r} is out of range for epoch milliseconds"
             ) from None
+        return _within_years(t, path)
     if not isinstance(value, str):
         raise WebhookPayloadError(path, f"expected {_TIME_EXAMPLE}, got {_kind(value)}")
     text = value.strip()
@@ -92,6 +118,12 @@ def parse_time(value: Any, path: str, *, epoch_millis: bool = False) -> datetime
         raise WebhookPayloadError(
             path, f"{value!r} has no time zone offset: an offset is required (e.g. Z or +01:00)"
         )
+    return _within_years(t, path)
+
+
+def _within_years(t: datetime, path: str) -> datetime:
+    if not EARLIEST_US <= to_us(t) < LATEST_US:
+        raise WebhookPayloadError(path, OUTSIDE_YEARS)
     return t
 
 
@@ -155,6 +187,14 @@ class Node:
             raise WebhookPayloadError(self.at(key), f"expected text, got {_kind(value)}")
         text = str(value).strip()
         return text or None
+
+    def ticket_id(self, key: str, what: str) -> str:
+        """A ticket's id: an `ident` that is a ticket id (`schemas.ticket.TICKET_ID_RULE`)."""
+        value = self.ident(key, what)
+        problem = ticket_id_problem(value)
+        if problem is not None:
+            raise WebhookPayloadError(self.at(key), problem)
+        return value
 
     def ident(self, key: str, what: str) -> str:
         """A required id (a non-empty string or an integer), as text."""

@@ -177,7 +177,7 @@ def _event_webhook(root: Node, kind: str) -> Ingested:
             "type", f"only ticket events are mapped, got {_EVENT_PREFIX}{kind}"
         )
     detail = root.node("detail")
-    t = TicketDraft(SOURCE, detail.ident("id", "the ticket id"))
+    t = TicketDraft(SOURCE, detail.ticket_id("id", "the ticket id"))
     event_id = root.ident("id", "the Zendesk event id")
     time = root.time("time")
 
@@ -257,7 +257,7 @@ def _change(
 
 def _trigger(root: Node) -> Ingested:
     ticket = root.node("ticket")
-    t = TicketDraft(SOURCE, ticket.ident("id", "the ticket id"))
+    t = TicketDraft(SOURCE, ticket.ticket_id("id", "the ticket id"))
     priority = _priority(ticket.text("priority"), ticket.at("priority"))
     status = _status(ticket.text("status"), ticket.at("status"))
     t.set("priority", priority)

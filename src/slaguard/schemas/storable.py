@@ -7,15 +7,31 @@ from typing import Any
 
 from slaguard.domain.errors import ConfigError, ErrorDetail, TicketError
 
-__all__ = ["MAX_BODY_DEPTH", "check_storable"]
+__all__ = ["MAX_BODY_DEPTH", "check_storable", "printable"]
 
 # Deeper than any ticket or configuration document needs; keeps parsing bounded.
 MAX_BODY_DEPTH = 64
 
 
-def check_storable(value: Any, invalid: type[TicketError | ConfigError] = TicketError) -> None:
+def printable(text: str) -> str:
+    """`text` as it can be shown and sent as UTF-8: a lone surrogate becomes `\\udXXX` and
+    a NUL `\\u0000` (written out with a backslash); other text is unchanged."""
+    if "\x00" not in text:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            pass
+        else:
+            return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
+
+
+def check_storable(
+    value: Any, invalid: type[TicketError | ConfigError] = TicketError, prefix: str = ""
+) -> None:
     """Refuses what no database column can hold: NUL characters, lone surrogates, and
-    documents nested deeper than MAX_BODY_DEPTH."""
+    documents nested deeper than MAX_BODY_DEPTH. Paths start at `prefix`; an object key
+    that is refused is written in them with `printable`, so the error itself can be sent."""
     errors: list[ErrorDetail] = []
 
     def text_ok(s: str, path: str) -> None:
@@ -34,13 +50,15 @@ def check_storable(value: Any, invalid: type[TicketError | ConfigError] = Ticket
             text_ok(v, path)
         elif isinstance(v, dict):
             for k, item in v.items():
-                sub = f"{path}.{k}" if path else str(k)
-                text_ok(k, sub)
+                key = printable(k) if isinstance(k, str) else str(k)
+                sub = f"{path}.{key}" if path else key
+                if isinstance(k, str):
+                    text_ok(k, sub)
                 walk(item, sub, depth + 1)
         elif isinstance(v, list):
             for i, item in enumerate(v):
                 walk(item, f"{path}[{i}]", depth + 1)
 
-    walk(value, "", 0)
+    walk(value, prefix, 0)
     if errors:
         raise invalid(errors[:20])

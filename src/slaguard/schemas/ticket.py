@@ -9,15 +9,16 @@
 Each event type has its own model (a union discriminated by `type`); besides the domain's
 event kinds, `internal_note` (a private agent reply), `resolved`, `closed` and
 `reopened` (status changes within the ticket type's workflow) are accepted. Times are
-ISO-8601 with an offset and become UTC epoch microseconds. Problems are collected into
-one `TicketError` (a `LinkError` when every problem is about links).
+ISO-8601 with an offset, within the years 1990 to 2099, and become UTC epoch
+microseconds. Problems are collected into one `TicketError` (a `LinkError` when every
+problem is about links).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -39,13 +40,45 @@ from slaguard.domain.tickets import TICKET_FIELDS, Event, EventKind, Ticket, ord
 from slaguard.domain.workflow import StatusCategory, Workflow
 
 __all__ = [
+    "EARLIEST_US",
     "EVENT_TYPES",
+    "LATEST_US",
+    "OUTSIDE_YEARS",
+    "TICKET_ID_RULE",
     "EventDocument",
     "ParsedTicket",
     "TicketDocument",
     "parse_events",
     "parse_ticket",
+    "ticket_id_problem",
 ]
+
+# The instants the service stores: wide enough for any real ticket's history, narrow
+# enough that every instant has a date and every calendar computation over a ticket's
+# life stays bounded. Every time of a ticket or event document is checked against them
+# as it is read (`Instant`), so no other check ever sees an instant without a date.
+EARLIEST_US = to_us(datetime(1990, 1, 1, tzinfo=UTC))
+LATEST_US = to_us(datetime(2100, 1, 1, tzinfo=UTC))
+OUTSIDE_YEARS = "outside the years the service accepts (1990 to 2099)"
+
+# A ticket's id appears in URLs as one path segment (/api/v1/tickets/{id}): a '/' in it
+# would make the ticket unreachable.
+TICKET_ID_RULE = "a string of 1-200 characters without '/'"
+
+
+def ticket_id_problem(value: Any) -> str | None:
+    """Why `value` cannot be a ticket's id (None when it can)."""
+    if not isinstance(value, str) or not value.strip():
+        return f"required: the ticket's id, {TICKET_ID_RULE}"
+    if len(value) > 200:
+        return f"a ticket's id is at most 200 characters, got {len(value)}"
+    if "/" in value:
+        return (
+            "a ticket's id may not contain '/' (it is one segment of the API's URLs, "
+            f"/api/v1/tickets/{{id}}), got {value!r}"
+        )
+    return None
+
 
 # Ticket fields given as plain text on the ticket (and on its created event).
 _TEXT_FIELDS = (
@@ -87,7 +120,10 @@ def _instant(value: Any) -> int:
         raise ValueError(
             f"{value!s} has no time zone offset: an offset is required (e.g. +01:00 or Z)"
         )
-    return to_us(t)
+    us = to_us(t)
+    if not EARLIEST_US <= us < LATEST_US:
+        raise ValueError(OUTSIDE_YEARS)
+    return us
 
 
 def _not_blank(value: str) -> str:
@@ -275,7 +311,10 @@ class TicketDocument(_Strict):
 
 
 def _iso(us: int) -> str:
-    return from_us(us).isoformat().replace("+00:00", "Z")
+    try:
+        return from_us(us).isoformat().replace("+00:00", "Z")
+    except (ValueError, OverflowError, OSError):  # no date (never for a checked Instant)
+        return f"{us} µs after 1970-01-01T00:00:00Z"
 
 
 def _frozen(value: Any) -> Any:
@@ -574,7 +613,12 @@ def parse_events(
 
     if doc is not None:
         has_created = any(e.kind is EventKind.CREATED for e in events)
-        if not has_created and created_at is None and not _mentions_created(mapping):
+        if (
+            not has_created
+            and created_at is None
+            and "created_at" not in bad
+            and not _mentions_created(mapping)
+        ):
             p.error(
                 "created_at",
                 "required: the ticket has no created event; give created_at or a created event",
