@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from slaguard.ingest.errors import WebhookPayloadError
+from slaguard.ingest.errors import WebhookJsonError, WebhookPayloadError
 
 __all__ = ["Node", "iso", "join", "key_time", "load_json", "lookup", "normal_name", "parse_time"]
 
@@ -49,19 +49,23 @@ def _reject_constant(name: str) -> Any:
 
 
 def load_json(body: bytes) -> Any:
-    """The JSON value of a request body (UTF-8, -16 or -32); NaN and Infinity are refused."""
+    """The JSON value of a request body (UTF-8, -16 or -32); NaN and Infinity are refused.
+
+    A body that is not JSON at all (empty, malformed, not text) is a WebhookJsonError
+    (400 invalid_json, as on the ticket routes).
+    """
     if not body.strip():
-        raise WebhookPayloadError("", "the body is empty: expected a JSON document")
+        raise WebhookJsonError("", "the body is empty: expected a JSON document")
     try:
         return json.loads(body, parse_constant=_reject_constant)
     except UnicodeDecodeError as exc:
-        raise WebhookPayloadError("", f"the body is not UTF-8 text: {exc.reason}") from None
+        raise WebhookJsonError("", f"the body is not UTF-8 text: {exc.reason}") from None
     except json.JSONDecodeError as exc:
-        raise WebhookPayloadError(
+        raise WebhookJsonError(
             "", f"the body is not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})"
         ) from None
     except (ValueError, RecursionError) as exc:
-        raise WebhookPayloadError("", f"the body is not valid JSON: {exc}") from None
+        raise WebhookJsonError("", f"the body is not valid JSON: {exc}") from None
 
 
 def parse_time(value: Any, path: str, *, epoch_millis: bool = False) -> datetime:
