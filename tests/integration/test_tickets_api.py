@@ -361,6 +361,12 @@ _CREATED_AT = b'{"id": "T-9", "created_at": "2026-11-25T09:00:00Z", '
             "team",
         ),
         (
+            b'{"id": "T-9", "created_at": "2026-11-25T09:00:00Z", "custom_fields": {"n": 1e400}}',
+            422,
+            "invalid_ticket",
+            "custom_fields.n",
+        ),
+        (
             b'{"id": "T-9", "events": [{"type": "created", "at": "2026-11-25T09:00:00Z",'
             b' "priority": "urgentest"}]}',
             422,

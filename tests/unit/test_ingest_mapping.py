@@ -20,6 +20,7 @@ from slaguard.ingest import (
     SOURCES,
     Ingested,
     UnknownSourceError,
+    WebhookJsonError,
     WebhookPayloadError,
     parse_webhook,
 )
@@ -426,12 +427,12 @@ EXPECTED: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {
         {"id": "T-1042", "source": "generic"},
         [
             {
-                "id": "generic:T-1042:customer_reply:2026-11-23T14:10:00Z:5c33381c2896267a",
+                "id": "h:84c75c96c2e6074ccf65dc8c3faa10645d4041b1",
                 "type": "customer_reply",
                 "at": "2026-11-23T15:10:00+01:00",
             },
             {
-                "id": "generic:T-1042:status:2026-11-23T14:10:00Z:a9e6b4d26fcf58ab",
+                "id": "h:31938857b9cb29ef178cd6860d43e6bc3ea7bf6f",
                 "type": "status",
                 "at": "2026-11-23T15:10:00+01:00",
                 "status": "open",
@@ -457,7 +458,7 @@ EXPECTED: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {
         [
             {"id": "e1", "type": "created", "at": "2026-11-23T09:00:00+01:00", "status": "new"},
             {
-                "id": "generic:T-1042:agent_reply:2026-11-23T09:40:00Z:5a7175c4a7f54cc3",
+                "id": "h:1d03a36f7c66eef6b3feaf143563c851e5ccb730",
                 "type": "agent_reply",
                 "at": "2026-11-23T10:40:00+01:00",
                 "public": True,
@@ -807,11 +808,86 @@ def test_a_freshdesk_payload_without_the_wrapper_is_read_the_same() -> None:
 )
 def test_a_body_that_is_not_json_is_refused(source: str, data: bytes, message: str) -> None:
     err = refused(source, data)
+    assert isinstance(err, WebhookJsonError)
     assert err.path == ""
     assert message in str(err)
     assert isinstance(err, SlaError)
+    # As a malformed body on the ticket routes: 400 invalid_json.
+    assert err.code == "invalid_json"
+    assert err.http_status == 400
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "path"),
+    [
+        ("generic_ticket_with_events.json", ("ticket", "team"), "ticket.team"),
+        ("generic_events_list.json", (1, "status"), "[1].status"),
+        ("zendesk_ticket_created.json", ("detail", "subject"), "detail.subject"),
+        ("zendesk_trigger_created.json", ("ticket", "title"), "ticket.title"),
+        ("jira_issue_created.json", ("issue", "fields", "summary"), "issue.fields.summary"),
+        (
+            "freshdesk_ticket_created.json",
+            ("freshdesk_webhook", "ticket_subject"),
+            "freshdesk_webhook.ticket_subject",
+        ),
+    ],
+)
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [("\x00", "NUL"), ("\ud800", "unpaired surrogates")],
+    ids=["NUL", "lone surrogate"],
+)
+def test_text_no_column_can_hold_is_refused_naming_its_field(
+    name: str, field: tuple[str | int, ...], path: str, bad: str, message: str
+) -> None:
+    """The checks the ticket API makes of its bodies (`check_storable`), for every source."""
+    data = payload(name)
+    node = data
+    for key in field[:-1]:
+        node = node[key]
+    node[field[-1]] = f"before{bad}after"
+    err = refused(source_of(name), body(data))
     assert err.code == "invalid_payload"
     assert err.http_status == 422
+    assert err.path == path
+    assert message in str(err)
+
+
+def test_a_key_with_nul_and_too_deep_a_body_are_refused() -> None:
+    err = refused(
+        "generic", {"ticket": "T-1", "type": "created", "at": "2026-11-23T09:00:00Z", "x\x00": 1}
+    )
+    assert err.path == "x\\u0000"  # the key written out, so the error can be sent
+    deep: Any = "leaf"
+    for _ in range(70):
+        deep = {"a": deep}
+    err = refused("jira", {"webhookEvent": "jira:issue_created", "nested": deep})
+    assert "nested deeper than" in str(err)
+
+
+def test_generic_keys_id_less_events_as_the_ticket_api_does() -> None:
+    """The generic format is slaguard's own event JSON: an event without an id gets the key
+    POST /api/v1/tickets/{id}/events gives it, so sent both ways it is stored once."""
+    from slaguard.app.tickets import _keyed
+
+    event = {"type": "customer_reply", "at": "2026-11-23T15:10:00+01:00", "channel": "email"}
+    api_key = _keyed("T-9", event, 0)["id"]
+    assert api_key.startswith("h:")
+    for shape in (
+        {"ticket": "T-9", **event},
+        [{"ticket": "T-9", **event}],
+        {"ticket": {"id": "T-9"}, "events": [event]},
+        {"ticket": {"id": "T-9"}, "events": [{"ticket": "T-9", **event}]},
+    ):
+        (mapped,) = parse_webhook("generic", body(shape)).events
+        assert mapped["id"] == api_key, shape
+    # An explicit "id": null is part of the content, for the API too.
+    nulled = {**event, "id": None}
+    (mapped,) = parse_webhook("generic", body({"ticket": "T-9", **nulled})).events
+    assert mapped["id"] == _keyed("T-9", nulled, 0)["id"]
+    # The same event of another ticket is another event.
+    (other,) = parse_webhook("generic", body({"ticket": "T-10", **event})).events
+    assert other["id"] != api_key
 
 
 @pytest.mark.parametrize("source", ["zendesk", "jira", "freshdesk"])
@@ -1209,7 +1285,7 @@ def test_a_list_body_is_refused_where_an_object_is_expected(source: str) -> None
         (
             "zendesk_ticket_created.json",
             lambda d: d["detail"].update(description="a\x00b"),
-            "description",
+            "detail.description",
             "NUL",
         ),
     ],
@@ -1231,7 +1307,9 @@ def test_an_empty_generic_list_is_refused() -> None:
     assert "empty list" in str(err)
 
 
-def test_text_a_vendor_payload_does_not_map_is_not_checked() -> None:
+def test_text_a_vendor_payload_does_not_map_is_checked_too() -> None:
+    """The whole body is checked before it is mapped, named by its own paths."""
     data = payload("zendesk_ticket_created.json")
-    data["detail"]["brand_id"] = "a\x00\ud800"
-    assert parse_webhook("zendesk", json.dumps(data).encode()).ticket["id"] == "5158"
+    data["detail"]["brand_id"] = "a\x00"
+    err = refused("zendesk", data)
+    assert err.path == "detail.brand_id"

@@ -36,6 +36,8 @@ __all__ = [
     "check_storable",
     "parse_at",
     "parse_json",
+    "raw_bytes",
+    "raw_text",
 ]
 
 API_PREFIX = "/api/v1"
@@ -96,8 +98,9 @@ AdminPrincipal = Annotated[Principal, Depends(_with_role(Role.ADMIN))]
 # -- bodies ------------------------------------------------------------------------------
 
 
-async def raw_text(request: Request) -> str:
-    """The body as text (UTF-8), at most MAX_BODY_BYTES of it."""
+async def raw_bytes(request: Request) -> bytes:
+    """The body as it was sent, byte for byte (what a webhook's signature is over): at
+    most MAX_BODY_BYTES of it, a larger one refused (413) without reading the rest."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise BodyTooLarge(f"the request body is larger than {MAX_BODY_BYTES} bytes")
@@ -108,7 +111,12 @@ async def raw_text(request: Request) -> str:
         if size > MAX_BODY_BYTES:
             raise BodyTooLarge(f"the request body is larger than {MAX_BODY_BYTES} bytes")
         chunks.append(chunk)
-    data = b"".join(chunks)
+    return b"".join(chunks)
+
+
+async def raw_text(request: Request) -> str:
+    """The body as text (UTF-8), at most MAX_BODY_BYTES of it."""
+    data = await raw_bytes(request)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -2,8 +2,11 @@
 
 A request is authenticated either by an API key (agent role) of the tenant, or by the
 signature its source puts on it with the secret registered for the tenant
-(`slaguard sources set`). An unknown tenant and a source without a secret get the same
-401 as a bad signature, so the endpoint tells nobody which tenants exist.
+(`slaguard sources set`). An unknown tenant, a source without a secret and a missing,
+malformed or wrong signature all get the same 401 (`refusal`), after the same work (a
+signature checked against a stand-in secret when there is no real one), so the endpoint
+tells nobody which tenants exist; the reason goes to the log. Only a request whose
+signature matches can learn more: that its Zendesk signing time is too old (a replay).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import secrets as secrets_mod
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import structlog
 from sqlalchemy import select
 
 from slaguard.app import tickets
@@ -20,9 +24,23 @@ from slaguard.app.tenants import Principal, Role, require
 from slaguard.db.tables import IngestSourceRow, TenantRow
 from slaguard.domain.calendar import from_us
 from slaguard.domain.errors import AuthenticationError, ConfigError, ConflictError, NotFoundError
-from slaguard.ingest import SOURCES, UnknownSourceError, parse_webhook, verify_signature
+from slaguard.ingest import (
+    SIGNATURE_HEADERS,
+    SOURCES,
+    UnknownSourceError,
+    WebhookAuthError,
+    WebhookReplayError,
+    parse_webhook,
+    verify_signature,
+)
 
-__all__ = ["IngestResult", "ingest_webhook", "set_source"]
+__all__ = ["IngestResult", "ingest_webhook", "refusal", "set_source"]
+
+log = structlog.get_logger("slaguard.ingest")
+
+# Checked against when the tenant or its secret is missing, so that an unknown tenant
+# takes the time a known one does; nobody can sign with it (it is never shown).
+_STAND_IN_SECRET = secrets_mod.token_urlsafe(32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +76,23 @@ def set_source(svc: Services, *, tenant: str, source: str, secret: str | None = 
     return value
 
 
+def refusal(source: str) -> WebhookAuthError:
+    """The one 401 of a signed request that is not accepted, whatever the reason: the
+    same code and message for an unknown tenant, a source without a secret and a bad
+    signature."""
+    header = SIGNATURE_HEADERS[source]
+    what = "the secret" if source == "freshdesk" else "the signature"
+    return WebhookAuthError(
+        header,
+        "not accepted: check the tenant (?tenant=NAME), the secret registered for its "
+        f"{source} webhooks (slaguard sources set {source} --tenant NAME) and {what} "
+        "in this header",
+    )
+
+
 def _signed_principal(
     svc: Services, *, tenant: str | None, source: str, headers: Mapping[str, str], body: bytes
 ) -> Principal:
-    refused = AuthenticationError(
-        "unknown tenant, or no webhook secret registered for this source "
-        "(slaguard sources set SOURCE --tenant NAME)"
-    )
     if not tenant:
         raise AuthenticationError(
             "say which tenant: ?tenant=NAME with a signed request, or an API key"
@@ -75,9 +103,24 @@ def _signed_principal(
             .join(IngestSourceRow, IngestSourceRow.tenant_id == TenantRow.id)
             .where(TenantRow.name == tenant, IngestSourceRow.source == source)
         ).first()
-    if row is None:
-        raise refused
-    verify_signature(source, headers, body, row.secret, now=from_us(svc.clock()))
+    secret: str | None = row.secret if row is not None and row.secret else None
+    try:
+        # Without a secret, the same check against the stand-in: the same work, and a
+        # refusal whatever the headers say.
+        verify_signature(
+            source, headers, body, secret or _STAND_IN_SECRET, now=from_us(svc.clock())
+        )
+    except WebhookReplayError:
+        if secret is None:
+            raise refusal(source) from None
+        raise  # the signature matched the tenant's secret: say why it is refused anyway
+    except WebhookAuthError as exc:
+        reason = str(exc) if secret else "unknown tenant, or no secret for this source"
+        log.info("webhook_refused", tenant=tenant, source=source, reason=reason)
+        raise refusal(source) from None
+    if row is None or secret is None:
+        log.info("webhook_refused", tenant=tenant, source=source, reason="no secret")
+        raise refusal(source)
     return Principal(tenant_id=row.id, tenant=tenant, role=Role.AGENT)
 
 

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,7 +49,8 @@ from slaguard.domain.errors import (
 from slaguard.domain.links import CAUSED_BY, DUPLICATE_OF, LinkGraph
 from slaguard.domain.policy import SlaConfig
 from slaguard.domain.states import ClockState
-from slaguard.domain.tickets import GENERATED_ID_PREFIX, Event, Ticket
+from slaguard.domain.tickets import Event, Ticket
+from slaguard.schemas.event_keys import canonical, content_key
 from slaguard.schemas.ticket import (
     EARLIEST_US,
     LATEST_US,
@@ -145,7 +144,7 @@ class AppendResult:
 
 
 def _canonical(doc: Mapping[str, Any]) -> str:
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str)
+    return canonical(doc)
 
 
 def _keyed(ticket_id: str, doc: Any, index: int) -> dict[str, Any]:
@@ -156,8 +155,7 @@ def _keyed(ticket_id: str, doc: Any, index: int) -> dict[str, Any]:
     out = dict(doc)
     key = out.get("id")
     if key is None:
-        digest = hashlib.sha256(f"{ticket_id}\n{_canonical(out)}".encode()).hexdigest()
-        out["id"] = f"{GENERATED_ID_PREFIX}{digest[:40]}"
+        out["id"] = content_key(ticket_id, out)
     elif not isinstance(key, str) or not key.strip() or len(key) > 200:
         raise TicketError(
             "an event id is a non-empty string of at most 200 characters", f"events[{index}].id"

@@ -21,17 +21,27 @@ from collections.abc import Callable
 from typing import Any
 
 from slaguard.ingest import freshdesk, generic, jira, zendesk
-from slaguard.ingest.errors import UnknownSourceError, WebhookAuthError, WebhookPayloadError
+from slaguard.ingest.errors import (
+    UnknownSourceError,
+    WebhookAuthError,
+    WebhookJsonError,
+    WebhookPayloadError,
+    WebhookReplayError,
+)
 from slaguard.ingest.model import SOURCES, Ingested
-from slaguard.ingest.reader import load_json, storable
-from slaguard.ingest.signatures import verify_signature
+from slaguard.ingest.reader import load_json
+from slaguard.ingest.signatures import SIGNATURE_HEADERS, verify_signature
+from slaguard.schemas.storable import check_storable
 
 __all__ = [
+    "SIGNATURE_HEADERS",
     "SOURCES",
     "Ingested",
     "UnknownSourceError",
     "WebhookAuthError",
+    "WebhookJsonError",
     "WebhookPayloadError",
+    "WebhookReplayError",
     "parse_webhook",
     "verify_signature",
 ]
@@ -47,17 +57,18 @@ _PARSERS: dict[str, Callable[[Any], Ingested]] = {
 def parse_webhook(source: str, body: bytes) -> Ingested:
     """The ticket fields and events of one webhook body from `source`.
 
-    Raises WebhookPayloadError naming the JSON field at fault (malformed JSON, a wrong
-    shape, a missing or unusable id, a bad time, an unknown status or priority, text no
-    database column can hold), and UnknownSourceError for a source not in SOURCES.
+    Raises WebhookJsonError for a body that is not JSON (empty, malformed, not text),
+    WebhookPayloadError naming the JSON field at fault (what no database column can hold:
+    NUL characters, unpaired surrogates, infinite numbers, nesting deeper than the API
+    allows; a wrong shape, a missing id, a bad time, an unknown status or priority), and
+    UnknownSourceError for a source not in SOURCES.
     """
     parser = _PARSERS.get(source)
     if parser is None:
         raise UnknownSourceError(f"unknown webhook source {source!r} (known: {', '.join(SOURCES)})")
-    mapped = parser(load_json(body))
-    # What a vendor's payload maps to is stored: refuse what no column can hold (named
-    # by the mapped field; the rest of the payload is not stored and not checked).
-    storable(mapped.ticket)
-    for i, event in enumerate(mapped.events):
-        storable(event, f"events[{i}]")
-    return mapped
+    data = load_json(body)
+    # The checks the ticket API applies to its bodies, on the body as sent: a mapper
+    # copies fields into tickets and events, and none of them may carry what no column
+    # holds (PostgreSQL's text refuses NUL; no encoder takes a lone surrogate).
+    check_storable(data, WebhookPayloadError.of)
+    return parser(data)

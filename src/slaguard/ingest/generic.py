@@ -9,19 +9,20 @@ Three shapes are accepted:
 An event names its ticket in `ticket` (all the events of one body the same ticket); the
 third shape gives the ticket's fields with its events. Only what mapping needs is
 checked here (ticket id, each event's type and time); the ticket schema checks the rest.
-An event keeps its own `id`; one without gets `generic:<ticket>:<type>:<at UTC>:<hash>`,
-the hash taken over its content, so the same event sent twice gets the same key.
+An event keeps its own `id`; one without gets the key the ticket API gives it
+(`slaguard.schemas.event_keys.content_key`: `h:<hash of the ticket id and the event>`),
+so the same event sent twice, here or through `POST /api/v1/tickets/{id}/events`, is
+stored once.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from slaguard.ingest.errors import WebhookPayloadError
 from slaguard.ingest.model import Ingested, TicketDraft
-from slaguard.ingest.reader import Node, storable
+from slaguard.ingest.reader import Node
+from slaguard.schemas.event_keys import content_key
 from slaguard.schemas.ticket import EVENT_TYPES
 
 __all__ = ["parse"]
@@ -30,7 +31,6 @@ SOURCE = "generic"
 
 
 def parse(data: Any) -> Ingested:
-    storable(data)  # the body is stored as it is: refused here, named by its own paths
     if isinstance(data, list):
         if not data:
             raise WebhookPayloadError("", "the body is an empty list: expected event documents")
@@ -89,18 +89,12 @@ def _event(t: TicketDraft, node: Node) -> None:
         raise WebhookPayloadError(
             node.at("type"), f"expected an event type ({', '.join(EVENT_TYPES)}), got {got}"
         )
-    at = node.time("at")
+    node.time("at")  # required, and read here to name the field when it is not a time
     doc = {k: v for k, v in node.data.items() if k != "ticket"}
     given = doc.get("id")
     if given is not None and (not isinstance(given, str) or not given.strip()):
         raise WebhookPayloadError(node.at("id"), "expected a non-empty string (the event's key)")
     if given is None:
-        content = json.dumps(
-            {k: v for k, v in doc.items() if k != "id"},
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-        )
-        digest = hashlib.sha256(content.encode("utf-8")).hexdigest()[:16]
-        doc["id"] = t.key(kind, at, digest)
+        # The document as the API would receive it (an explicit "id": null included).
+        doc["id"] = content_key(t.id, doc)
     t.events.append({"id": doc.pop("id"), **doc})

@@ -16,9 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from slaguard.domain.calendar import to_us
-from slaguard.domain.errors import TicketError
-from slaguard.ingest.errors import WebhookPayloadError
-from slaguard.schemas.storable import check_storable
+from slaguard.ingest.errors import WebhookJsonError, WebhookPayloadError
 from slaguard.schemas.ticket import EARLIEST_US, LATEST_US, OUTSIDE_YEARS, ticket_id_problem
 
 __all__ = [
@@ -30,7 +28,6 @@ __all__ = [
     "lookup",
     "normal_name",
     "parse_time",
-    "storable",
 ]
 
 _TIME_EXAMPLE = "an ISO-8601 time with an offset, such as 2026-11-23T09:00:00Z"
@@ -63,29 +60,23 @@ def _reject_constant(name: str) -> Any:
 
 
 def load_json(body: bytes) -> Any:
-    """The JSON value of a request body (UTF-8, -16 or -32); NaN and Infinity are refused."""
+    """The JSON value of a request body (UTF-8, -16 or -32); NaN and Infinity are refused.
+
+    A body that is not JSON at all (empty, malformed, not text) is a WebhookJsonError
+    (400 invalid_json, as on the ticket routes).
+    """
     if not body.strip():
-        raise WebhookPayloadError("", "the body is empty: expected a JSON document")
+        raise WebhookJsonError("", "the body is empty: expected a JSON document")
     try:
         return json.loads(body, parse_constant=_reject_constant)
     except UnicodeDecodeError as exc:
-        raise WebhookPayloadError("", f"the body is not UTF-8 text: {exc.reason}") from None
+        raise WebhookJsonError("", f"the body is not UTF-8 text: {exc.reason}") from None
     except json.JSONDecodeError as exc:
-        raise WebhookPayloadError(
+        raise WebhookJsonError(
             "", f"the body is not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})"
         ) from None
     except (ValueError, RecursionError) as exc:
-        raise WebhookPayloadError("", f"the body is not valid JSON: {exc}") from None
-
-
-def storable(value: Any, prefix: str = "") -> None:
-    """Refuses text no database column can hold (NUL, lone surrogates) and documents
-    nested too deeply, naming the first field at fault (`schemas.storable`)."""
-    try:
-        check_storable(value, prefix=prefix)
-    except TicketError as exc:
-        first = exc.details[0]
-        raise WebhookPayloadError(first.path, first.message) from None
+        raise WebhookJsonError("", f"the body is not valid JSON: {exc}") from None
 
 
 def parse_time(value: Any, path: str, *, epoch_millis: bool = False) -> datetime:

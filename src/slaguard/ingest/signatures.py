@@ -2,7 +2,8 @@
 
 Each source signs (or authenticates) its requests in its own way; `verify_signature`
 checks the request's headers against the raw body and the secret configured for the
-source, and raises `WebhookAuthError` naming the header at fault. Header names are
+source, and raises `WebhookAuthError` naming the header at fault (for the operator's
+log: the API answers every refusal alike, see `slaguard.app.ingest`). Header names are
 compared case-insensitively; every comparison of secrets is constant-time.
 
     zendesk    X-Zendesk-Webhook-Signature = base64(HMAC-SHA256(secret, timestamp + body))
@@ -28,13 +29,14 @@ import hmac
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from slaguard.ingest.errors import UnknownSourceError, WebhookAuthError
+from slaguard.ingest.errors import UnknownSourceError, WebhookAuthError, WebhookReplayError
 from slaguard.ingest.model import SOURCES
 
 __all__ = [
     "FRESHDESK_SECRET_HEADER",
     "GENERIC_SIGNATURE_HEADER",
     "JIRA_SIGNATURE_HEADER",
+    "SIGNATURE_HEADERS",
     "ZENDESK_MAX_SKEW",
     "ZENDESK_SIGNATURE_HEADER",
     "ZENDESK_TIMESTAMP_HEADER",
@@ -50,6 +52,14 @@ ZENDESK_MAX_SKEW = timedelta(minutes=5)
 JIRA_SIGNATURE_HEADER = "X-Hub-Signature"
 FRESHDESK_SECRET_HEADER = "X-Slaguard-Secret"  # noqa: S105 (a header name, not a secret)
 GENERIC_SIGNATURE_HEADER = "X-Slaguard-Signature"
+
+# The header that carries each source's signature (or shared secret).
+SIGNATURE_HEADERS = {
+    "zendesk": ZENDESK_SIGNATURE_HEADER,
+    "jira": JIRA_SIGNATURE_HEADER,
+    "freshdesk": FRESHDESK_SECRET_HEADER,
+    "generic": GENERIC_SIGNATURE_HEADER,
+}
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:
@@ -70,6 +80,10 @@ def _required(headers: Mapping[str, str], name: str) -> str:
 
 def _same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def hub_signature(secret: str, body: bytes) -> str:
@@ -119,7 +133,7 @@ def _verify_zendesk(headers: Mapping[str, str], body: bytes, secret: str, now: d
     skew = abs(now - signed_at)
     if skew > ZENDESK_MAX_SKEW:
         minutes = int(ZENDESK_MAX_SKEW.total_seconds() // 60)
-        raise WebhookAuthError(
+        raise WebhookReplayError(
             ZENDESK_TIMESTAMP_HEADER,
             f"{stamp} is more than {minutes} minutes from now ({now.isoformat()}): "
             "refused as a possible replay",
@@ -132,14 +146,16 @@ def _verify_shared_secret(headers: Mapping[str, str], secret: str) -> None:
         raise WebhookAuthError(
             FRESHDESK_SECRET_HEADER, "missing: Freshdesk requests must carry the shared secret"
         )
-    if not _same(secret, given.strip()):
+    # Compared as digests: equal lengths, so the time taken tells nothing of the secret's.
+    if not _same(_digest(secret), _digest(given.strip())):
         raise WebhookAuthError(FRESHDESK_SECRET_HEADER, "does not match the configured secret")
 
 
 def verify_signature(
     source: str, headers: Mapping[str, str], body: bytes, secret: str, *, now: datetime
 ) -> None:
-    """Accept the request or raise WebhookAuthError naming the header at fault.
+    """Accept the request or raise WebhookAuthError naming the header at fault
+    (WebhookReplayError when the signature matches but was made too long ago).
 
     `body` is the raw request body, byte for byte as received; `now` (aware) bounds
     Zendesk's signing time. An empty `secret` is a configuration mistake (ValueError).

@@ -1,8 +1,11 @@
 """What a database column can hold: the check every document from outside passes
-before it is stored (the API's bodies, the dashboard's configuration editor)."""
+before it is stored (the API's bodies, the webhooks' bodies, the dashboard's
+configuration editor)."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from slaguard.domain.errors import ConfigError, ErrorDetail, TicketError
@@ -27,11 +30,16 @@ def printable(text: str) -> str:
 
 
 def check_storable(
-    value: Any, invalid: type[TicketError | ConfigError] = TicketError, prefix: str = ""
+    value: Any,
+    invalid: type[TicketError | ConfigError]
+    | Callable[[Sequence[ErrorDetail]], Exception] = TicketError,
+    prefix: str = "",
 ) -> None:
-    """Refuses what no database column can hold: NUL characters, lone surrogates, and
-    documents nested deeper than MAX_BODY_DEPTH. Paths start at `prefix`; an object key
-    that is refused is written in them with `printable`, so the error itself can be sent."""
+    """Refuses what no database column can hold: NUL characters, lone surrogates, numbers
+    too large to be anything but infinite (JSON's `1e400`), and documents nested deeper
+    than MAX_BODY_DEPTH. The error is `invalid(details)`, each detail naming a path
+    (`events[0].team`) that starts at `prefix`; an object key that is refused is written
+    in it with `printable`, so that the error itself can be sent."""
     errors: list[ErrorDetail] = []
 
     def text_ok(s: str, path: str) -> None:
@@ -48,6 +56,8 @@ def check_storable(
             errors.append(ErrorDetail(path, f"nested deeper than {MAX_BODY_DEPTH} levels"))
         elif isinstance(v, str):
             text_ok(v, path)
+        elif isinstance(v, float) and not math.isfinite(v):
+            errors.append(ErrorDetail(path, "a number too large to store (it reads as infinite)"))
         elif isinstance(v, dict):
             for k, item in v.items():
                 key = printable(k) if isinstance(k, str) else str(k)

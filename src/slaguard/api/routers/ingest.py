@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from slaguard.api.deps import API_PREFIX, MetricsDep, ServicesDep
+from slaguard.api.deps import API_PREFIX, MetricsDep, ServicesDep, raw_bytes
 from slaguard.api.schemas import EventsWritten, error_responses
 from slaguard.app import ingest, tenants
 from slaguard.app.tenants import Principal
@@ -30,7 +30,7 @@ _optional_bearer = HTTPBearer(
     responses={
         200: {"model": EventsWritten, "description": "Nothing new (a redelivery)"},
         201: {"model": EventsWritten, "description": "A ticket or events were stored"},
-        **error_responses(401, 403, 404, 409, 422),
+        **error_responses(400, 401, 403, 404, 409, 413, 422),
     },
 )
 async def receive(
@@ -49,8 +49,9 @@ async def receive(
     `X-Zendesk-Webhook-Signature` + `-Timestamp`, Jira's `X-Hub-Signature`, Freshdesk's
     shared `X-Slaguard-Secret`, and `X-Slaguard-Signature` for the generic format. The
     payload is mapped onto events whose ids come from the vendor's, so redeliveries add
-    nothing."""
-    body = await request.body()
+    nothing. The body is read as sent (the signature is over its bytes), at most 8 MiB of
+    it, before anything else is checked."""
+    body = await raw_bytes(request)
     principal: Principal | None = None
     if credentials is not None:
         principal = tenants.authenticate(svc, credentials.credentials)
