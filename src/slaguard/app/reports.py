@@ -669,9 +669,6 @@ def repeat_offenders(
 
 PAUSE_GRACE_US = 3_600_000_000  # a reply answered by resuming within this is fine
 REPEATED_PAUSES = 3
-# What ends a pause of the resolution clock: a resume, or the clock's end (the ticket
-# solved, or cancelled) while still paused.
-_PAUSE_ENDS = ("resume", "stop", "cancel")
 
 
 def pause_abuse(
@@ -684,10 +681,13 @@ def pause_abuse(
     stopped. A pause lasts until the resume, the stop or the cancel that follows it, or
     until now."""
     log = ClockLogRow
-    # Each pause's end: the first resume, stop or cancel of the same clock cycle strictly
-    # after it, from one ordered pass over the cycle's log rows (a window function)
-    # rather than a lookup per pause.
-    next_end = func.min(case((log.action.in_(_PAUSE_ENDS), log.at_us))).over(
+    # Each pause's end: the first resume of the same clock cycle strictly after it, from
+    # one ordered pass over the cycle's pauses and resumes (a window function) rather than
+    # a lookup per pause; failing that, the cycle's stop or cancel: its `stopped_us` in
+    # `clocks`, looked up by key for the pauses no resume followed, rather than ordering
+    # every stop of the tenant with the pauses. (A cycle stopped while paused and reopened
+    # since holds no stop instant: its pause lasts until it was resumed, or until now.)
+    next_resume = func.min(case((log.action == "resume", log.at_us))).over(
         partition_by=(log.ticket_id, log.metric, log.cycle),
         order_by=log.at_us,
         range_=(1, None),
@@ -698,15 +698,26 @@ def pause_abuse(
             log.cycle.label("cycle"),
             log.action.label("action"),
             log.at_us.label("at_us"),
-            next_end.label("resumed"),
+            next_resume.label("resumed"),
         )
         .where(
             log.tenant_id == tenant_id,
             log.metric == "resolution",
-            log.action.in_(("pause", *_PAUSE_ENDS)),
-            log.at_us >= w.start_us,  # an end before the window follows no pause in it
+            log.action.in_(("pause", "resume")),
+            log.at_us >= w.start_us,  # a resume before the window follows no pause in it
         )
         .subquery()
+    )
+    # Looked up only for a pause that no resume followed.
+    stopped = (
+        select(ClockRow.stopped_us)
+        .where(
+            ClockRow.ticket_id == steps.c.ticket_id,
+            ClockRow.metric == "resolution",
+            ClockRow.cycle == steps.c.cycle,
+            ClockRow.stopped_us > steps.c.at_us,
+        )
+        .scalar_subquery()
     )
     # Both findings come from the same pauses: computed once (a CTE the database
     # materialises) and answered by one statement, the findings told apart by `finding`.
@@ -715,7 +726,10 @@ def pause_abuse(
             steps.c.ticket_id,
             steps.c.cycle,
             steps.c.at_us.label("start"),
-            func.coalesce(steps.c.resumed, now).label("end"),
+            case(
+                (steps.c.resumed.is_not(None), steps.c.resumed),
+                else_=func.coalesce(stopped, now),
+            ).label("end"),
         )
         .where(steps.c.action == "pause", steps.c.at_us < w.end_us)
         .cte("pauses")
