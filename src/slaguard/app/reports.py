@@ -441,10 +441,13 @@ def coverage(
         q = q.join(TicketRow, TicketRow.id == ClockRow.ticket_id)
     with _reading(svc) as s:
         escalated = {(r.segment, r.metric): int(r.escalated) for r in s.execute(q)}
-        times = {
-            flag: _resolution_times(s, svc.is_sqlite, tenant_id, w, group_by, escalated=flag)
-            for flag in (True, False)
-        }
+        if svc.is_sqlite:
+            times = {
+                flag: _resolution_times(s, tenant_id, w, group_by, escalated=flag)
+                for flag in (True, False)
+            }
+        else:
+            times = _resolution_times_split(s, tenant_id, w, group_by)
     out = []
     for key, (counted, breached_n, warned, warned_breached) in sorted(counts.items()):
         n_escalated = escalated.get(key, 0)
@@ -473,13 +476,32 @@ def coverage(
 _RESOLUTION = "resolution"
 
 
+def _resolved(tenant_id: int, w: Window, group_by: str | None, grp: Any) -> Select[Any]:
+    """The resolution instances that ended (met, breached_met) in the window, with their
+    segment `grp` (of `group_by`)."""
+    base = (
+        select(grp)
+        .select_from(ClockRow)
+        .where(
+            ClockRow.tenant_id == tenant_id,
+            # the condition of `ix_clocks_timed`, as response-times reads it
+            ClockRow.metric.in_(TIMED_METRICS),
+            ClockRow.state.in_(ENDED_MET),
+            _in(ClockRow.stopped_us, w),
+            ClockRow.metric == _RESOLUTION,
+        )
+    )
+    if _needs_tickets(group_by):
+        base = base.join(TicketRow, TicketRow.id == ClockRow.ticket_id)
+    return base
+
+
 def _resolution_times(
-    s: Session, is_sqlite: bool, tenant_id: int, w: Window, group_by: str | None, *, escalated: bool
+    s: Session, tenant_id: int, w: Window, group_by: str | None, *, escalated: bool
 ) -> dict[str, tuple[Any, Any]]:
-    """Per segment, the mean and nearest-rank median business time of the resolution
-    instances that ended (met, breached_met) in the window, of the tickets for which an
+    """SQLite: per segment, the mean and nearest-rank median business time of the
+    resolution instances that ended in the window, of the tickets for which an
     escalation level fired (`escalated`) or of the others."""
-    grp = _group(group_by).label("segment")
     fired = (
         select(EscalationRow.id)
         .where(
@@ -489,28 +511,52 @@ def _resolution_times(
         .correlate(ClockRow)
         .exists()
     )
-    base = (
-        select(grp, ClockRow.metric)
-        .select_from(ClockRow)
-        .where(
-            ClockRow.tenant_id == tenant_id,
-            # the condition of `ix_clocks_timed`, as response-times reads it
-            ClockRow.metric.in_(TIMED_METRICS),
-            ClockRow.state.in_(ENDED_MET),
-            _in(ClockRow.stopped_us, w),
-            ClockRow.metric == _RESOLUTION,
-            fired if escalated else ~fired,
-        )
-    )
-    if _needs_tickets(group_by):
-        base = base.join(TicketRow, TicketRow.id == ClockRow.ticket_id)
-    value = ClockRow.elapsed_us
-    if is_sqlite:
-        return {r.segment: (r.mean, r.median) for r in s.execute(_percentiles(base, value, grp))}
-    q = base.with_only_columns(
-        grp, func.avg(value).label("mean"), _percentile(_P50, value).label("median")
-    ).group_by(grp)
+    grp = _group(group_by).label("segment")
+    base = _resolved(tenant_id, w, group_by, grp).add_columns(ClockRow.metric)
+    base = base.where(fired if escalated else ~fired)
+    q = _percentiles(base, ClockRow.elapsed_us, grp)
     return {r.segment: (r.mean, r.median) for r in s.execute(q)}
+
+
+def _resolution_times_split(
+    s: Session, tenant_id: int, w: Window, group_by: str | None
+) -> dict[bool, dict[str, tuple[Any, Any]]]:
+    """PostgreSQL: the same figures for both kinds of ticket in one pass, as aggregates
+    FILTERed by whether an escalation level fired for the ticket (found by a join with
+    the few escalated tickets): one read of the instances and of `tickets`, where a
+    statement per kind took about a second each over a million tickets."""
+    fired = (
+        select(EscalationRow.ticket_id)
+        .where(EscalationRow.tenant_id == tenant_id)
+        .distinct()
+        .subquery()
+    )
+    flag = fired.c.ticket_id.is_not(None)
+    value = ClockRow.elapsed_us
+    grp = _group(group_by).label("segment")
+    q = (
+        _resolved(tenant_id, w, group_by, grp)
+        .outerjoin(fired, fired.c.ticket_id == ClockRow.ticket_id)
+        .add_columns(
+            *(
+                part.filter(kind).label(f"{name}_{label}")
+                for name, kind in (("esc", flag), ("calm", ~flag))
+                for label, part in (
+                    ("n", func.count()),
+                    ("mean", func.avg(value)),
+                    ("median", _percentile(_P50, value)),
+                )
+            )
+        )
+        .group_by(grp)
+    )
+    out: dict[bool, dict[str, tuple[Any, Any]]] = {True: {}, False: {}}
+    for r in s.execute(q):
+        if r.esc_n:
+            out[True][r.segment] = (r.esc_mean, r.esc_median)
+        if r.calm_n:
+            out[False][r.segment] = (r.calm_mean, r.calm_median)
+    return out
 
 
 def trend(
