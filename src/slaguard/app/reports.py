@@ -284,19 +284,7 @@ def response_times(
     svc: Services, tenant_id: int, w: Window, group_by: str | None, now: int
 ) -> list[dict[str, Any]]:
     grp = _group(group_by).label("segment")
-    base = (
-        select(grp, ClockRow.metric)
-        .select_from(ClockRow)
-        .where(
-            ClockRow.tenant_id == tenant_id,
-            # the condition of `ix_clocks_timed`
-            ClockRow.metric.in_(TIMED_METRICS),
-            ClockRow.state.in_(ENDED_MET),
-            _in(ClockRow.stopped_us, w),
-        )
-    )
-    if _needs_tickets(group_by):
-        base = base.join(TicketRow, TicketRow.id == ClockRow.ticket_id)
+    base = _timed(tenant_id, w, group_by, grp).add_columns(ClockRow.metric)
     business_v = ClockRow.elapsed_us
     calendar_v = ClockRow.stopped_us - ClockRow.started_us
     with _reading(svc) as s:
@@ -476,24 +464,28 @@ def coverage(
 _RESOLUTION = "resolution"
 
 
-def _resolved(tenant_id: int, w: Window, group_by: str | None, grp: Any) -> Select[Any]:
-    """The resolution instances that ended (met, breached_met) in the window, with their
-    segment `grp` (of `group_by`)."""
+def _timed(tenant_id: int, w: Window, group_by: str | None, grp: Any) -> Select[Any]:
+    """The first-response and resolution instances that ended (met, breached_met) in the
+    window, with their segment `grp` (of `group_by`); on the condition of
+    `ix_clocks_timed`, so that the index serves them."""
     base = (
         select(grp)
         .select_from(ClockRow)
         .where(
             ClockRow.tenant_id == tenant_id,
-            # the condition of `ix_clocks_timed`, as response-times reads it
             ClockRow.metric.in_(TIMED_METRICS),
             ClockRow.state.in_(ENDED_MET),
             _in(ClockRow.stopped_us, w),
-            ClockRow.metric == _RESOLUTION,
         )
     )
     if _needs_tickets(group_by):
         base = base.join(TicketRow, TicketRow.id == ClockRow.ticket_id)
     return base
+
+
+def _resolved(tenant_id: int, w: Window, group_by: str | None, grp: Any) -> Select[Any]:
+    """The resolution instances of `_timed`."""
+    return _timed(tenant_id, w, group_by, grp).where(ClockRow.metric == _RESOLUTION)
 
 
 def _resolution_times(

@@ -51,6 +51,7 @@ from slaguard.domain.policy import SlaConfig
 from slaguard.domain.states import ClockState
 from slaguard.domain.tickets import Event, Ticket
 from slaguard.schemas.event_keys import canonical, content_key
+from slaguard.schemas.json_kinds import json_kind
 from slaguard.schemas.ticket import (
     EARLIEST_US,
     LATEST_US,
@@ -163,18 +164,6 @@ def _keyed(ticket_id: str, doc: Any, index: int) -> dict[str, Any]:
     return out
 
 
-def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "an object" if isinstance(value, Mapping) else type(value).__name__
-
-
 def _ticket_fields(document: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in document.items() if k != "events"}
 
@@ -216,7 +205,7 @@ def create_ticket(
     assert isinstance(external_id, str)
     raw_events = document.get("events", [])
     if not isinstance(raw_events, list):
-        raise TicketError(f"expected a list of events, got {_json_kind(raw_events)}", "events")
+        raise TicketError(f"expected a list of events, got {json_kind(raw_events)}", "events")
     docs = _dedupe_batch([_keyed(external_id, d, i) for i, d in enumerate(raw_events)])
     version = latest_version(svc, tenant_id=principal.tenant_id)
     if version is None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from slaguard.domain.calendar import to_us
 from slaguard.ingest.errors import WebhookJsonError, WebhookPayloadError
+from slaguard.schemas.json_kinds import json_kind
 from slaguard.schemas.ticket import EARLIEST_US, LATEST_US, OUTSIDE_YEARS, ticket_id_problem
 
 __all__ = [
@@ -37,22 +38,6 @@ def join(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
     return f"{path}.{key}" if path else key
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
 
 
 def _reject_constant(name: str) -> Any:
@@ -96,7 +81,7 @@ def parse_time(value: Any, path: str, *, epoch_millis: bool = False) -> datetime
             ) from None
         return _within_years(t, path)
     if not isinstance(value, str):
-        raise WebhookPayloadError(path, f"expected {_TIME_EXAMPLE}, got {_kind(value)}")
+        raise WebhookPayloadError(path, f"expected {_TIME_EXAMPLE}, got {json_kind(value)}")
     text = value.strip()
     try:
         t = datetime.fromisoformat(text)
@@ -137,7 +122,7 @@ class Node:
     def __init__(self, data: Any, path: str = "") -> None:
         if not isinstance(data, dict):
             what = "expected" if path else "the body must be"
-            raise WebhookPayloadError(path, f"{what} a JSON object, got {_kind(data)}")
+            raise WebhookPayloadError(path, f"{what} a JSON object, got {json_kind(data)}")
         self.data: Mapping[str, Any] = data
         self.path = path
 
@@ -165,7 +150,7 @@ class Node:
         if value is None:
             return
         if not isinstance(value, list):
-            raise WebhookPayloadError(self.at(key), f"expected a list, got {_kind(value)}")
+            raise WebhookPayloadError(self.at(key), f"expected a list, got {json_kind(value)}")
         for i, item in enumerate(value):
             yield Node(item, join(self.at(key), i))
 
@@ -175,7 +160,7 @@ class Node:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise WebhookPayloadError(self.at(key), f"expected text, got {_kind(value)}")
+            raise WebhookPayloadError(self.at(key), f"expected text, got {json_kind(value)}")
         text = str(value).strip()
         return text or None
 
@@ -196,7 +181,7 @@ class Node:
             elif isinstance(value, str):
                 got = "an empty string"
             else:
-                got = _kind(value)
+                got = json_kind(value)
             raise WebhookPayloadError(
                 self.at(key), f"required: {what} (a non-empty string or an integer), got {got}"
             )
@@ -222,11 +207,11 @@ class Node:
             for i, item in enumerate(value):
                 if not isinstance(item, str):
                     raise WebhookPayloadError(
-                        join(self.at(key), i), f"expected a string, got {_kind(item)}"
+                        join(self.at(key), i), f"expected a string, got {json_kind(item)}"
                     )
             return [w.strip() for w in value if w.strip()]
         raise WebhookPayloadError(
-            self.at(key), f"expected a list of strings or a string, got {_kind(value)}"
+            self.at(key), f"expected a list of strings or a string, got {json_kind(value)}"
         )
 
     def time(self, key: str, *, epoch_millis: bool = False) -> datetime:
