@@ -454,3 +454,39 @@ def test_vendor_events_keep_their_vendor_keys(
 def test_docs_show_the_refusal_as_it_is() -> None:
     docs = (Path(__file__).resolve().parents[2] / "docs" / "ingest.md").read_text()
     assert json.dumps(str(ingest.refusal("jira"))) in docs
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_webhook_waiting_on_the_database_does_not_hold_up_other_requests(
+    client: TestClient, acme: Tenant, database_url: str
+) -> None:
+    """The webhook's write waits for the database's write lock, held here by another
+    connection; meanwhile the same app answers /healthz (which only reads)."""
+    import sqlite3
+    import threading
+
+    holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    answers: list[httpx.Response] = []
+    payload = {"ticket": "HOLD-1", "type": "created", "at": "2026-11-23T09:00:00Z"}
+    hook = threading.Thread(
+        target=lambda: answers.append(
+            client.post(
+                "/api/v1/ingest/generic",
+                content=json.dumps(payload),
+                headers=acme.headers("agent"),
+            )
+        )
+    )
+    hook.start()
+    try:
+        hook.join(0.5)
+        assert hook.is_alive(), "the webhook should be waiting for the write lock"
+        health = client.get("/healthz")
+        assert health.status_code == 200
+        assert hook.is_alive()  # answered while the webhook still waited
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        hook.join(30)
+    assert [r.status_code for r in answers] == [201]
