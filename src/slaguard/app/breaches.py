@@ -15,6 +15,7 @@ person had confirmed, which an update keeps. A lead confirms or changes the reas
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -66,6 +67,7 @@ def note_breaches(
         (b.metric, b.cycle): b
         for b in s.scalars(select(BreachRow).where(BreachRow.ticket_id == row.id))
     }
+    load = functools.partial(backlog.level, s, row.tenant_id)
     entries: list[audit.Entry] = []
     for key, b in stored.items():
         clock = breached.get(key)
@@ -77,7 +79,7 @@ def note_breaches(
         moved = b.breached_us != clock.breached_at
         if not moved and (changed_from is None or changed_from > clock.breached_at):
             continue
-        suggestion = _suggest(s, row, ticket, clock, config)
+        suggestion = _suggest(ticket, clock, load, config)
         evidence = list(suggestion.evidence)
         if not moved and (b.suggested, b.evidence) == (suggestion.reason, evidence):
             continue
@@ -86,35 +88,25 @@ def note_breaches(
         entries.append(
             audit.Entry("breach.updated", row.external_id, {**_record(b), "before": before})
         )
-    for key, clock in breached.items():
-        if key in stored:
-            continue
-        assert clock.breached_at is not None
-        suggestion = _suggest(s, row, ticket, clock, config)
-        s.add(
-            BreachRow(
-                tenant_id=row.tenant_id,
-                ticket_id=row.id,
-                metric=clock.metric,
-                cycle=clock.cycle,
-                breached_us=clock.breached_at,
-                suggested=suggestion.reason,
-                evidence=list(suggestion.evidence),
-                note="",
-            )
-        )
+    fresh = [clock for key, clock in breached.items() if key not in stored]
+    for values in suggested(ticket, fresh, load, config):
+        s.add(BreachRow(tenant_id=row.tenant_id, ticket_id=row.id, **values))
     if entries:
         audit.record_many(s, row.tenant_id, entries, now=now)
 
 
 def _suggest(
-    s: Session, row: TicketRow, ticket: Ticket, clock: Clock, config: SlaConfig
+    ticket: Ticket,
+    clock: Clock,
+    load: Callable[[str, int], tuple[int, int] | None],
+    config: SlaConfig,
 ) -> Suggestion:
-    """The suggestion for a breached clock, with its team's backlog at the breach."""
+    """The suggestion for a breached clock; `load(team, at)`: the team's backlog at the
+    breach (`backlog.level`)."""
     assert clock.breached_at is not None
     team = team_at(ticket, clock.breached_at)
-    load = backlog.level(s, row.tenant_id, team, clock.breached_at) if team else None
-    return suggest(ticket, clock, backlog=load, taxonomy=config.breach_reasons)
+    level = load(team, clock.breached_at) if team else None
+    return suggest(ticket, clock, backlog=level, taxonomy=config.breach_reasons)
 
 
 def suggested(
@@ -123,15 +115,12 @@ def suggested(
     load: Callable[[str, int], tuple[int, int] | None],
     config: SlaConfig,
 ) -> list[dict[str, Any]]:
-    """The breaches rows, but for tenant and ticket, that `note_breaches` writes for
-    these breached clocks of a new ticket: the suggested reason and its evidence.
+    """The breaches rows, but for tenant and ticket, of these newly breached clocks: the
+    suggested reason and its evidence (`note_breaches`, and the import in bulk).
     `load(team, at)`: the team's backlog at the breach (`backlog.level`)."""
     rows = []
     for clock in clocks:
-        assert clock.breached_at is not None
-        team = team_at(ticket, clock.breached_at)
-        level = load(team, clock.breached_at) if team else None
-        suggestion = suggest(ticket, clock, backlog=level, taxonomy=config.breach_reasons)
+        suggestion = _suggest(ticket, clock, load, config)
         rows.append(
             {
                 "metric": clock.metric,

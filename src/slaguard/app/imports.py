@@ -52,7 +52,7 @@ from slaguard.app import audit, backlog, breaches
 from slaguard.app.configs import latest_version, sla_config
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, require
-from slaguard.app.tickets import _SEVERITY, _canonical, _check_lengths, _keyed, _parse
+from slaguard.app.tickets import _SEVERITY, _check_lengths, _keyed, _parse
 from slaguard.db import rollups
 from slaguard.db.engine import make_engine, writer
 from slaguard.db.rollups import REPORT_COLUMNS, TICKET_DIMS, dim_value
@@ -71,6 +71,7 @@ from slaguard.domain.errors import ConfigError, ConflictError, LinkError, SlaErr
 from slaguard.domain.links import CAUSED_BY, DUPLICATE_OF, LinkGraph
 from slaguard.domain.policy import SlaConfig
 from slaguard.domain.tickets import TICKET_FIELDS, Ticket
+from slaguard.schemas.event_keys import canonical
 from slaguard.schemas.storable import check_storable, printable
 from slaguard.schemas.ticket import ticket_id_problem
 
@@ -670,7 +671,7 @@ def _key_events(draft: _Draft) -> _Keyed:
             k.docs.append(doc)
             k.lines.append(n)
             k.index.append(i)
-        elif _canonical(k.docs[j]) != _canonical(doc):
+        elif canonical(k.docs[j]) != canonical(doc):
             k.problems.append(
                 Problem(
                     (n,),
@@ -705,7 +706,7 @@ def _differences(
     """Why a stored ticket (its fields, its events' canonical JSON by key) is not the
     file's: nothing when every event of the file is stored as it is there."""
     problems = []
-    if _canonical(document) != _canonical(fields):
+    if canonical(document) != canonical(fields):
         problems.append(
             Problem((), "", "the ticket is already stored with other fields (not merged)")
         )
@@ -719,7 +720,7 @@ def _differences(
                     "the ticket is already stored without this event (not merged)",
                 )
             )
-        elif canon != _canonical(doc):
+        elif canon != canonical(doc):
             problems.append(
                 Problem(
                     (n,),
@@ -1005,7 +1006,7 @@ class _Batches:
                     EventRow.ticket_id.in_(part)
                 )
             ):
-                events[pk][key] = _canonical(data)
+                events[pk][key] = canonical(data)
         return {ext: (document, events[pk]) for pk, (ext, document) in found.items()}
 
     def _skip_stored(

@@ -53,8 +53,6 @@ from slaguard.domain.tickets import Event, Ticket
 from slaguard.schemas.event_keys import canonical, content_key
 from slaguard.schemas.json_kinds import json_kind
 from slaguard.schemas.ticket import (
-    EARLIEST_US,
-    LATEST_US,
     ParsedTicket,
     parse_events,
     parse_ticket,
@@ -62,8 +60,6 @@ from slaguard.schemas.ticket import (
 )
 
 __all__ = [
-    "EARLIEST_US",
-    "LATEST_US",
     "AppendResult",
     "StoredEvent",
     "add_events",
@@ -142,10 +138,6 @@ class AppendResult:
 # ---------------------------------------------------------------------------------------
 # keys and documents
 # ---------------------------------------------------------------------------------------
-
-
-def _canonical(doc: Mapping[str, Any]) -> str:
-    return canonical(doc)
 
 
 def _keyed(ticket_id: str, doc: Any, index: int) -> dict[str, Any]:
@@ -336,7 +328,7 @@ def _dedupe_batch(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     errors: list[ErrorDetail] = []
     for i, d in enumerate(docs):
-        canon = _canonical(d)
+        canon = canonical(d)
         prior = seen.get(d["id"])
         if prior is None:
             seen[d["id"]] = (i, canon)
@@ -372,7 +364,7 @@ def _check_keys_unused(
             errors.append(
                 ErrorDetail(f"events[{i}].id", f"{d['id']!r} is already used by another ticket")
             )
-        elif _canonical(r.data) != _canonical(d):
+        elif canonical(r.data) != canonical(d):
             errors.append(
                 ErrorDetail(
                     f"events[{i}].id",
