@@ -649,6 +649,12 @@ def test_coverage_resolution_time_of_escalated_tickets_and_the_others(
         180 * 60,
     )
     assert b["not_escalated_resolution_median_s"] == 120 * 60  # 1st of 2
+    # escalated instances: E1's and E5's first responses, wherever they are grouped
+    assert [teams[(team, "first_response")]["escalated"] for team in "ab"] == [1, 1]
+    policies = report(t, "coverage", group_by="policy")
+    assert [(r["metric"], r["escalated"]) for r in policies if r["escalated"]] == [
+        ("first_response", 2)
+    ]
     r = t.get(
         "/api/v1/reports/coverage", params={"from": at(0), "to": at(24 * 60), "format": "csv"}
     )

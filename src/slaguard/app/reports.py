@@ -141,14 +141,16 @@ def _check_group(name: str | None) -> None:
         raise TicketError(f"unknown group {name!r} (one of {', '.join(GROUPS)})", "group_by")
 
 
-def _group(name: str | None) -> ColumnElement[Any]:
+def _group(name: str | None, clock: Any = ClockRow) -> ColumnElement[Any]:
+    """The segment of `name` as a column over `clock` (`clocks` or an alias of it) and
+    `tickets`."""
     _check_group(name)
     if name is None:
         return literal("all")
     columns: Mapping[str, Any] = {
         **_TICKET_COLUMNS,
-        "policy": ClockRow.policy,
-        "metric": ClockRow.metric,
+        "policy": clock.policy,
+        "metric": clock.metric,
     }
     return func.coalesce(columns[name], "(none)")
 
@@ -403,30 +405,8 @@ def coverage(
     """Counted, breached and warned instances from the daily rollups (as compliance);
     the escalated ones from the few instances an escalation level fired for."""
     counts = _counts(svc, tenant_id, [w], group_by, now)[0]
-    grp = _group(group_by).label("segment")
-    where, _ = _counted(tenant_id, w, now)
-    fired = (
-        select(EscalationRow.ticket_id, EscalationRow.metric, EscalationRow.cycle)
-        .where(EscalationRow.tenant_id == tenant_id)
-        .distinct()
-        .subquery()
-    )
-    q = (
-        select(grp, ClockRow.metric, func.count().label("escalated"))
-        .select_from(fired)
-        .join(
-            ClockRow,
-            and_(
-                ClockRow.ticket_id == fired.c.ticket_id,
-                ClockRow.metric == fired.c.metric,
-                ClockRow.cycle == fired.c.cycle,
-            ),
-        )
-        .where(where)
-        .group_by(grp, ClockRow.metric)
-    )
-    if _needs_tickets(group_by):
-        q = q.join(TicketRow, TicketRow.id == ClockRow.ticket_id)
+    lateral = not svc.is_sqlite and not _needs_tickets(group_by)
+    q = _escalated(tenant_id, w, group_by, now, lateral=lateral)
     with _reading(svc) as s:
         escalated = {(r.segment, r.metric): int(r.escalated) for r in s.execute(q)}
         if svc.is_sqlite:
@@ -462,6 +442,50 @@ def coverage(
 
 
 _RESOLUTION = "resolution"
+
+
+def _escalated(
+    tenant_id: int, w: Window, group_by: str | None, now: int, *, lateral: bool
+) -> Select[Any]:
+    """Per (segment, metric), the counted instances an escalation level fired for: the
+    few distinct (ticket, metric, cycle) of `escalations`, each looked up by the clocks'
+    `(ticket_id, metric, cycle)` unique index. On PostgreSQL, unless the grouping joins
+    `tickets`, the lookup is a LATERAL subquery kept apart by `OFFSET 0`: as a plain join
+    the planner guesses one row for a three-column match and reads every clock instead
+    (1.2 s against 0.3 s over a million tickets). Joined with `tickets`, the plain join
+    is planned as a parallel merge join of the escalations with `tickets` first, which
+    the lateral form would make serial (0.5 s against 0.8 s by queue)."""
+    where, _ = _counted(tenant_id, w, now)
+    fired = (
+        select(EscalationRow.ticket_id, EscalationRow.metric, EscalationRow.cycle)
+        .where(EscalationRow.tenant_id == tenant_id)
+        .distinct()
+        .subquery()
+    )
+    same = and_(
+        ClockRow.ticket_id == fired.c.ticket_id,
+        ClockRow.metric == fired.c.metric,
+        ClockRow.cycle == fired.c.cycle,
+    )
+    if lateral:
+        found = (
+            select(ClockRow.ticket_id, ClockRow.metric, ClockRow.policy)
+            .where(same, where)
+            .offset(0)
+            .lateral()
+        )
+        clock: Any = aliased(ClockRow, found)
+        q = select(fired).join(found, literal(True))
+    else:
+        clock = ClockRow
+        q = select(fired).join(ClockRow, same).where(where)
+    grp = _group(group_by, clock).label("segment")
+    q = q.with_only_columns(grp, clock.metric, func.count().label("escalated")).group_by(
+        grp, clock.metric
+    )
+    if _needs_tickets(group_by):
+        q = q.join(TicketRow, TicketRow.id == clock.ticket_id)
+    return q
 
 
 def _timed(tenant_id: int, w: Window, group_by: str | None, grp: Any) -> Select[Any]:
