@@ -15,6 +15,7 @@ from reportdata import CONFIG, at, four_tickets
 
 from slaguard.app import configs
 from slaguard.app.refresh import refresh_due
+from slaguard.app.reports import COLUMNS, REPORTS
 from slaguard.app.services import Services
 from slaguard.config.files import parse_text
 
@@ -122,6 +123,22 @@ def test_window_excludes_what_ended_outside_it(dataset: Tenant) -> None:
     assert rows[("first_response",)]["breached"] == 2
 
 
+@pytest.mark.parametrize("name", REPORTS)
+def test_every_row_has_the_declared_columns_and_an_empty_csv_keeps_its_header(
+    dataset: Tenant, name: str
+) -> None:
+    for group in (None, "team"):
+        params = {"group_by": group} if group else {}
+        for row in report(dataset, name, **params):
+            assert list(row) == list(COLUMNS[name])
+    # a window with nothing in it: no rows, and the CSV is the header alone
+    empty = {"from": at(-3 * 24 * 60), "to": at(-2 * 24 * 60)}
+    assert report(dataset, name, **empty) == []
+    r = dataset.get(f"/api/v1/reports/{name}", params={**empty, "format": "csv"})
+    assert r.status_code == 200
+    assert r.text == ",".join(COLUMNS[name]) + "\n"
+
+
 def test_csv_download(dataset: Tenant) -> None:
     r = dataset.get("/api/v1/reports/compliance", params={"format": "csv", "group_by": "team"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
@@ -209,6 +226,7 @@ def test_pause_abuse(dataset: Tenant) -> None:
         [("status", "pending", 10), ("customer_reply", None, 20), ("status", "open", 50)],
     )
     rows = report(dataset, "pause-abuse")
+    assert [list(r) for r in rows] == [list(COLUMNS["pause-abuse"])]
     found = {(r["ticket"], r["finding"]): r for r in rows}
     # T6's pauses were all hours before its resolution was due (8h; warned at 4h)
     assert set(found) == {("T5", "paused after the customer replied")}

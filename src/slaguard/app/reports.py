@@ -975,6 +975,71 @@ def compliance_over_time(
     return rows
 
 
-def columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    """The columns of a report's rows, in their order (for tables and CSV)."""
-    return list(rows[0]) if rows else []
+# Each report's columns, in the order of its rows' keys: the header of its table and CSV
+# even when it has no rows (a script reading the CSV finds the same header either way).
+COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "compliance": (
+        "segment",
+        "metric",
+        "counted",
+        "met",
+        "breached",
+        "compliance_rate",
+        "breach_rate",
+        "alert",
+        "recommended_action",
+    ),
+    "response-times": (
+        "segment",
+        "metric",
+        "count",
+        "business_median_s",
+        "business_p90_s",
+        "business_mean_s",
+        "calendar_median_s",
+        "calendar_p90_s",
+        "calendar_mean_s",
+    ),
+    "coverage": (
+        "segment",
+        "metric",
+        "counted",
+        "breached",
+        "at_risk_coverage",
+        "warned",
+        "save_rate",
+        "escalated",
+        "escalation_rate",
+        "escalated_resolution_mean_s",
+        "escalated_resolution_median_s",
+        "not_escalated_resolution_mean_s",
+        "not_escalated_resolution_median_s",
+    ),
+    "trend": (
+        "period",
+        "segment",
+        "metric",
+        "from",
+        "breached",
+        "breach_rate",
+        "previous_breached",
+        "previous_breach_rate",
+        "change",
+    ),
+    "breach-reasons": (
+        "segment",
+        "reason",
+        "confirmed",
+        "suggested_only",
+        "share",
+        "cumulative_share",
+        "top_cause_concentration",
+    ),
+    "pause-abuse": ("ticket", "finding", "since", "pauses", "kept_stopped_s"),
+    "repeat-offenders": ("segment", "weeks_in_a_row", "from", "breaches"),
+}
+
+
+def columns(name: str) -> list[str]:
+    """The columns of report `name`, in the order of its rows' keys (for tables and CSV)."""
+    return list(COLUMNS[name])

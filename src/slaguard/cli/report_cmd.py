@@ -72,12 +72,13 @@ def report(
         typer.echo(json.dumps(result, indent=2))
         return
     if fmt == "csv":
-        typer.echo(to_csv(rows), nl=False)
+        typer.echo(to_csv(name, rows), nl=False)
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(*reports.columns(rows), title=f"{name}: {result['from']} to {result['to']}")
+    names = reports.columns(name)
+    table = Table(*names, title=f"{name}: {result['from']} to {result['to']}")
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row.values()))
+        table.add_row(*("" if row[c] is None else str(row[c]) for c in names))
     Console().print(table)

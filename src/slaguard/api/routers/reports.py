@@ -17,9 +17,10 @@ __all__ = ["router", "to_csv"]
 router = APIRouter(prefix=API_PREFIX + "/reports", tags=["reports"])
 
 
-def to_csv(rows: list[dict[str, Any]]) -> str:
+def to_csv(name: str, rows: list[dict[str, Any]]) -> str:
+    """Report `name`'s rows as CSV, with its header even when there are no rows."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=reports.columns(rows), lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=reports.columns(name), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
@@ -45,7 +46,7 @@ def report(
     )
     if format == "csv":
         return Response(
-            to_csv(result["rows"]),
+            to_csv(result["report"], result["rows"]),
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
