@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from apihelpers import Tenant, ticket_doc
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 import slaguard
@@ -141,6 +141,7 @@ def test_a_record_whose_data_cannot_be_read_is_named(trail: Tenant, services: Se
     checked, broken = audit.verify(services, tenant_id=trail.tenant_id)
     assert broken is not None and broken.seq == 3 and "garbled" in broken.reason
     assert checked == 2
+    exported_in_full(services, trail.tenant_id, garbled=3)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -164,6 +165,22 @@ def test_a_record_with_a_field_of_the_wrong_kind_is_named(
     )
     checked, broken = audit.verify(services, tenant_id=trail.tenant_id)
     assert broken is not None and broken.seq == 3 and checked == 2
+    exported_in_full(services, trail.tenant_id, garbled=3)
+
+
+def exported_in_full(services: Services, tenant_id: int, *, garbled: int) -> None:
+    """The export holds every sealed record, the garbled one as stored, and the
+    independent check passes up to that record and fails at it."""
+    exported = list(audit.export(services, tenant_id=tenant_id))
+    with services.reading() as s:
+        sealed = s.scalar(
+            select(func.count()).where(AuditRow.tenant_id == tenant_id, AuditRow.seq > 0)
+        )
+    assert len(exported) == sealed
+    lines = [json.dumps(r, sort_keys=True) for r in exported]
+    assert independent_verify(lines[: garbled - 1]) == garbled - 1
+    with pytest.raises((AssertionError, UnicodeEncodeError)):
+        independent_verify(lines[:garbled])
 
 
 def test_a_removed_record_is_named(trail: Tenant, services: Services) -> None:
@@ -298,3 +315,12 @@ def test_cli_export_verifies_independently_and_verify_exits_1_on_a_break(
     garbled = cli("audit", "verify", "--tenant", "acme")
     assert garbled.returncode == 1
     assert "record 2" in garbled.stderr and "garbled" in garbled.stderr
+    # the export still holds every record, for the auditor to find the same
+    again = cli("audit", "export", "--tenant", "acme", "--output", str(out))
+    assert again.returncode == 0, again.stderr
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(kinds(services, trail.tenant_id))
+    assert independent_verify(lines[:1]) == 1
+    with pytest.raises((AssertionError, UnicodeEncodeError)):
+        independent_verify(lines[:2])
+    assert cli("audit", "export", "--tenant", "acme").stdout.splitlines() == lines

@@ -276,37 +276,6 @@ def _decoded(value: Any) -> Any:
     return value
 
 
-def _sealed(svc: Services, tenant_id: int, batch: int) -> Iterator[Any]:
-    after = 0
-    while True:
-        with svc.reading() as s:
-            rows = s.execute(
-                select(
-                    AuditRow.id,
-                    AuditRow.seq,
-                    AuditRow.at_us,
-                    AuditRow.kind,
-                    AuditRow.subject,
-                    AuditRow.actor,
-                    AuditRow.data,
-                    AuditRow.content_hash,
-                    AuditRow.prev_hash,
-                    AuditRow.hash,
-                )
-                .where(
-                    AuditRow.tenant_id == tenant_id,
-                    AuditRow.seq.is_not(None),
-                    AuditRow.seq > after,
-                )
-                .order_by(AuditRow.seq)
-                .limit(batch)
-            ).all()
-        if not rows:
-            return
-        yield from rows
-        after = rows[-1].seq
-
-
 def unsealed_count(svc: Services, *, tenant_id: int) -> int:
     with svc.reading() as s:
         return int(
@@ -320,18 +289,46 @@ def unsealed_count(svc: Services, *, tenant_id: int) -> int:
 
 
 def export(svc: Services, *, tenant_id: int) -> Iterator[dict[str, Any]]:
-    """The sealed records as JSON-ready objects, in chain order, with their hashes."""
-    for row in _sealed(svc, tenant_id, 10_000):
-        yield {
-            "seq": row.seq,
-            "tenant_id": tenant_id,
-            "at_us": row.at_us,
-            "at": from_us(row.at_us).isoformat(),
-            "kind": row.kind,
-            "subject": row.subject,
-            "actor": row.actor,
-            "data": row.data,
-            "content_hash": row.content_hash,
-            "prev_hash": row.prev_hash,
-            "hash": row.hash,
-        }
+    """The sealed records as JSON-ready objects, in chain order, with their hashes.
+
+    Read as `verify` reads them, so that a record it names as garbled is exported too,
+    as stored, rather than ending the export: `data` that is not JSON as its text, bytes
+    where text or a number belongs as `\\x` and their hex, `at` null when `at_us` is no
+    instant. The auditor's check then fails at that record, as `verify` does."""
+    for rows in _sealed_text(svc, tenant_id, 10_000):
+        for _rid, seq, at_us, kind, subject, actor, data, content, prev_hash, chained in rows:
+            yield {
+                "seq": _as_stored(seq),
+                "tenant_id": tenant_id,
+                "at_us": _as_stored(at_us),
+                "at": _instant(at_us),
+                "kind": _as_stored(kind),
+                "subject": _as_stored(subject),
+                "actor": _as_stored(actor),
+                "data": _data(data),
+                "content_hash": _as_stored(content),
+                "prev_hash": _as_stored(prev_hash),
+                "hash": _as_stored(chained),
+            }
+
+
+def _as_stored(value: Any) -> Any:
+    return "\\x" + value.hex() if isinstance(value, bytes) else value
+
+
+def _instant(at_us: Any) -> str | None:
+    if type(at_us) is not int:
+        return None
+    try:
+        return from_us(at_us).isoformat()
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _data(text: Any) -> Any:
+    if not isinstance(text, str):
+        return _as_stored(text)
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return text

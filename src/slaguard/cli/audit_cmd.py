@@ -49,10 +49,7 @@ def export(
 
     with open_services() as svc:
         tenant_id = tenants.tenant_named(svc, tenant)
-        lines = (
-            json.dumps(r, sort_keys=True, ensure_ascii=False)
-            for r in audit.export(svc, tenant_id=tenant_id)
-        )
+        lines = (_line(r) for r in audit.export(svc, tenant_id=tenant_id))
         if output is None:
             for line in lines:
                 typer.echo(line)
@@ -63,3 +60,14 @@ def export(
                 f.write(line + "\n")
                 count += 1
     typer.echo(f"{count} records written to {output}")
+
+
+def _line(record: dict[str, object]) -> str:
+    """One record as a line of JSON, in UTF-8 where it can be: a garbled record's text
+    may hold lone surrogates, which only JSON's ASCII escapes can carry."""
+    line = json.dumps(record, sort_keys=True, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(record, sort_keys=True)
+    return line
