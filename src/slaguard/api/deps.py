@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, cast
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
@@ -26,12 +26,14 @@ __all__ = [
     "API_PREFIX",
     "MAX_BODY_BYTES",
     "MAX_BODY_DEPTH",
+    "TEXT_PATTERN",
     "AdminPrincipal",
     "AgentPrincipal",
     "JsonBody",
     "MetricsDep",
     "ServicesDep",
     "TextBody",
+    "TicketId",
     "ViewerPrincipal",
     "check_storable",
     "parse_at",
@@ -153,6 +155,21 @@ TextBody = Annotated[str, Depends(raw_text)]
 
 
 # -- parameters --------------------------------------------------------------------------
+
+# Text that can be stored in any column: no NUL characters.
+TEXT_PATTERN = r"^[^\x00]*$"
+
+# A ticket's id as a path segment, on every route under /api/v1/tickets/{ticket_id}: what
+# no ticket id can be is a 422 naming `path.ticket_id`, before the database is asked.
+TicketId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=200,
+        pattern=TEXT_PATTERN,
+        description="The ticket's id in its source",
+    ),
+]
 
 # In a query string '+' means a space: '...T09:00:00+01:00' sent unencoded arrives as
 # '...T09:00:00 01:00'. Put the '+' back rather than refuse what people type.

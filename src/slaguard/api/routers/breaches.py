@@ -7,7 +7,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from slaguard.api.deps import API_PREFIX, AgentPrincipal, JsonBody, ServicesDep, ViewerPrincipal
+from slaguard.api.deps import (
+    API_PREFIX,
+    TEXT_PATTERN,
+    AgentPrincipal,
+    JsonBody,
+    ServicesDep,
+    TicketId,
+    ViewerPrincipal,
+)
 from slaguard.app import breaches
 from slaguard.domain.errors import TicketError
 
@@ -15,13 +23,16 @@ __all__ = ["router"]
 
 router = APIRouter(prefix=API_PREFIX + "/tickets", tags=["breaches"])
 
+# A clock's metric as stored (at most 60 characters, no NUL).
+Metric = Annotated[str, Path(min_length=1, max_length=60, pattern=TEXT_PATTERN)]
+
 
 @router.get(
     "/{ticket_id}/breaches",
     summary="The ticket's breached clocks with suggested and confirmed reasons",
 )
 def ticket_breaches(
-    ticket_id: str, principal: ViewerPrincipal, svc: ServicesDep
+    ticket_id: TicketId, principal: ViewerPrincipal, svc: ServicesDep
 ) -> list[dict[str, Any]]:
     return breaches.list_breaches(svc, principal=principal, ticket_id=ticket_id)
 
@@ -31,8 +42,8 @@ def ticket_breaches(
     summary='Confirm or change a breach reason: {"reason": "misrouting", "note": "..."}',
 )
 def confirm_reason(
-    ticket_id: str,
-    metric: str,
+    ticket_id: TicketId,
+    metric: Metric,
     cycle: Annotated[int, Path(ge=1, le=2**31 - 1)],
     principal: AgentPrincipal,
     svc: ServicesDep,

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import HTMLResponse
 
-from slaguard.api.deps import API_PREFIX, AgentPrincipal, ServicesDep, ViewerPrincipal
+from slaguard.api.deps import API_PREFIX, AgentPrincipal, ServicesDep, TicketId, ViewerPrincipal
 from slaguard.app import escalations
 from slaguard.domain.errors import AuthenticationError, SlaError
 
@@ -24,7 +24,7 @@ router = APIRouter(tags=["escalations"])
     summary="The escalation levels fired for a ticket, with their acknowledgements",
 )
 def ticket_escalations(
-    ticket_id: str, principal: ViewerPrincipal, svc: ServicesDep
+    ticket_id: TicketId, principal: ViewerPrincipal, svc: ServicesDep
 ) -> list[dict[str, Any]]:
     return escalations.list_escalations(svc, principal=principal, ticket_id=ticket_id)
 

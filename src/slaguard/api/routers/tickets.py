@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from slaguard.api.deps import (
     API_PREFIX,
+    TEXT_PATTERN,
     AgentPrincipal,
     JsonBody,
     MetricsDep,
     ServicesDep,
+    TicketId,
     ViewerPrincipal,
     parse_at,
 )
@@ -42,17 +44,11 @@ __all__ = ["router"]
 
 router = APIRouter(prefix=API_PREFIX + "/tickets", tags=["tickets"])
 
-# Text that can be stored in any column: no NUL characters.
-_TEXT = r"^[^\x00]*$"
-TicketId = Annotated[
-    str,
-    Path(min_length=1, max_length=200, pattern=_TEXT, description="The ticket's id in its source"),
-]
 _AT = Query(
     description="Evaluate as of this ISO-8601 instant with offset (default: now); "
     "events after it are ignored",
     max_length=64,
-    pattern=_TEXT,
+    pattern=TEXT_PATTERN,
 )
 
 
@@ -151,14 +147,16 @@ def list_tickets(
         ClockState | None,
         Query(description="breached: any clock past due now (even if nothing was written since)"),
     ] = None,
-    team: Annotated[str | None, Query(max_length=200, pattern=_TEXT)] = None,
+    team: Annotated[str | None, Query(max_length=200, pattern=TEXT_PATTERN)] = None,
     priority: Annotated[
-        str | None, Query(max_length=40, pattern=_TEXT, description="P1-P4 or a priority name")
+        str | None,
+        Query(max_length=40, pattern=TEXT_PATTERN, description="P1-P4 or a priority name"),
     ] = None,
-    status: Annotated[str | None, Query(max_length=60, pattern=_TEXT)] = None,
+    status: Annotated[str | None, Query(max_length=60, pattern=TEXT_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[
-        str | None, Query(max_length=200, pattern=_TEXT, description="`next_cursor` of a page")
+        str | None,
+        Query(max_length=200, pattern=TEXT_PATTERN, description="`next_cursor` of a page"),
     ] = None,
 ) -> JSONResponse:
     items, next_cursor = tickets.list_tickets(
