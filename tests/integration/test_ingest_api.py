@@ -132,6 +132,7 @@ def test_every_refusal_of_a_signed_request_is_the_same_401(
         "no signature": ("acme", {k: v for k, v in good.items() if k != name}),
         "an unknown tenant": ("no-such-tenant", good),
         "an unknown tenant, unsigned": ("no-such-tenant", {}),
+        "a tenant name no column holds": ("acme%00", good),
         "no secret for the source": (globex.name, good),
     }
     answers = {}
