@@ -131,4 +131,5 @@ def test_bad_list_parameters_are_422_naming_them(
 ) -> None:
     r = acme.get("/api/v1/tickets", params=params)
     assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == "invalid_request"
     assert path in [d["path"] for d in r.json()["error"]["details"]]

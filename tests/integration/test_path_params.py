@@ -1,4 +1,5 @@
-"""Path parameters of the ticket routes: what no column can hold is a 422, never a 500."""
+"""Path and query parameters of the ticket routes: a bad one is a 422 `invalid_request`
+naming it, never a 500."""
 
 from __future__ import annotations
 
@@ -55,3 +56,15 @@ def test_a_breach_metric_no_column_holds_is_422_naming_it(stored: Tenant, metric
     error = r.json()["error"]
     assert error["code"] == "invalid_request"
     assert [d["path"] for d in error["details"]] == ["path.metric"]
+
+
+@pytest.mark.parametrize("route", ["clocks", "explain"])
+@pytest.mark.parametrize(
+    "at", ["yesterday", "2026-11-25T09:00:00", "2100-01-01T00:00:00Z", "1989-12-31T23:59:59Z"]
+)
+def test_a_bad_at_is_422_invalid_request_naming_it(stored: Tenant, route: str, at: str) -> None:
+    r = stored.get(f"/api/v1/tickets/T-1042/{route}", params={"at": at})
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "invalid_request"
+    assert [d["path"] for d in error["details"]] == ["at"]

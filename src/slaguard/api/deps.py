@@ -18,7 +18,7 @@ from slaguard.app import tenants
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role
 from slaguard.domain.calendar import to_us
-from slaguard.domain.errors import AuthenticationError, ConfigError, TicketError
+from slaguard.domain.errors import AuthenticationError, ConfigError, RequestError, TicketError
 from slaguard.schemas.storable import MAX_BODY_DEPTH, check_storable
 from slaguard.schemas.ticket import EARLIEST_US, LATEST_US, OUTSIDE_YEARS
 
@@ -184,12 +184,12 @@ def parse_at(text: str | None, field: str = "at") -> int | None:
     try:
         t = datetime.fromisoformat(value)
     except ValueError:
-        raise TicketError(
+        raise RequestError(
             f"expected an ISO-8601 time such as 2026-11-23T09:00:00+01:00, got {text!r}", field
         ) from None
     if t.tzinfo is None or t.utcoffset() is None:
-        raise TicketError(f"{text!r} has no UTC offset (add e.g. +01:00 or Z)", field)
+        raise RequestError(f"{text!r} has no UTC offset (add e.g. +01:00 or Z)", field)
     us = to_us(t)
     if not EARLIEST_US <= us < LATEST_US:
-        raise TicketError(f"{text!r} is {OUTSIDE_YEARS}", field)
+        raise RequestError(f"{text!r} is {OUTSIDE_YEARS}", field)
     return us

@@ -44,6 +44,7 @@ from slaguard.domain.errors import (
     ErrorDetail,
     LinkError,
     NotFoundError,
+    RequestError,
     TicketError,
 )
 from slaguard.domain.links import CAUSED_BY, DUPLICATE_OF, LinkGraph
@@ -615,7 +616,7 @@ def _from_cursor(cursor: str) -> int:
         text = ""
     if text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= _MAX_ROW_ID:
         return int(text)
-    raise TicketError("not a cursor returned by this API", "cursor")
+    raise RequestError("not a cursor returned by this API", "cursor")
 
 
 def list_tickets(
@@ -631,7 +632,7 @@ def list_tickets(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of tickets in id order, filtered; the cursor continues after the last one."""
     if not 1 <= limit <= 500:
-        raise TicketError("limit must be between 1 and 500", "limit")
+        raise RequestError("limit must be between 1 and 500", "limit")
     q: Select[tuple[TicketRow]] = select(TicketRow).where(
         TicketRow.tenant_id == principal.tenant_id
     )
@@ -640,7 +641,7 @@ def list_tickets(
             wanted = ClockState(state)
         except ValueError:
             known = ", ".join(s.value for s in ClockState)
-            raise TicketError(f"unknown state {state!r} (one of {known})", "state") from None
+            raise RequestError(f"unknown state {state!r} (one of {known})", "state") from None
         now = svc.clock()
         # A running clock whose due instant has passed is breached now, whether or not
         # anything was written since: the stored states are as of the last write.

@@ -3,7 +3,8 @@
     SlaError (code, http_status)
     ├── ConfigError            invalid configuration; carries every (path, message) found
     ├── TicketError            an invalid ticket or event (unknown priority, bad time, ...)
-    │   └── LinkError          a link that would break the link rules (cycle, double duplicate)
+    │   ├── LinkError          a link that would break the link rules (cycle, double duplicate)
+    │   └── RequestError       422 `invalid_request`: a bad query or path parameter
     ├── CalendarRangeError     a computation that runs past the calendar's horizon
     ├── NotFoundError          404: no such record for this tenant (never "forbidden")
     ├── ConflictError          409: the record exists, or an idempotency key was reused
@@ -30,6 +31,7 @@ __all__ = [
     "LinkError",
     "NotFoundError",
     "PermissionDenied",
+    "RequestError",
     "SlaError",
     "TicketError",
 ]
@@ -85,6 +87,13 @@ class TicketError(_DetailedError):
 class LinkError(TicketError):
     code = "invalid_link"
     http_status = 409
+
+
+class RequestError(TicketError):
+    """A query or path parameter that is not one the route takes (`at`, `cursor`, a
+    filter), named as the parameter."""
+
+    code = "invalid_request"
 
 
 class CalendarRangeError(_DetailedError):

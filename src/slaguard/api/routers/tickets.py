@@ -35,7 +35,7 @@ from slaguard.app.services import Services
 from slaguard.app.tenants import Principal
 from slaguard.app.tickets import AppendResult
 from slaguard.domain.calendar import from_us
-from slaguard.domain.errors import ConfigError, TicketError
+from slaguard.domain.errors import ConfigError, RequestError, TicketError
 from slaguard.domain.explain import evaluation_json, evaluation_text
 from slaguard.domain.priorities import PriorityNames
 from slaguard.domain.states import ClockState
@@ -185,7 +185,7 @@ def _priority(svc: Services, principal: Principal, value: str | None) -> str | N
     try:
         return names.normalise(value, "priority")
     except ConfigError as exc:
-        raise TicketError(exc.details) from None
+        raise RequestError(exc.details) from None
 
 
 @router.get(
