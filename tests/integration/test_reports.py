@@ -700,3 +700,60 @@ def test_compliance_alert_follows_the_tenants_levels(dataset: Tenant) -> None:
     fr, res = rows[("first_response",)], rows[("resolution",)]
     assert (fr["alert"], fr["recommended_action"] != "") == ("below_target", True)
     assert (res["alert"], res["recommended_action"]) == ("ok", "")
+
+
+def test_pause_abuse_a_pause_ended_by_a_solve_stays_ended_after_a_reopening(
+    dataset: Tenant,
+) -> None:
+    """A pause lasts until the clock's next resume, stop or cancel in the clock-event
+    log: a solve ends it even when the ticket is reopened later. Judged at 3:00.
+
+    V1: pending at 0:10, the customer answered at 0:20, solved from pending at 0:40,
+        reopened at 2:00. The pause ended at 0:40: kept stopped 20 minutes after the
+        reply, within the hour, so no finding (not 0:20 to now, 160 minutes).
+    V2: pending at 0:10, the customer answered at 0:20, solved from pending at 1:50,
+        reopened at 2:00, pending again 2:30-2:40. The first pause ended at 1:50: kept
+        stopped 90 minutes after the reply (not until the resume at 2:40, 140 minutes);
+        the customer did not write during the second.
+    """
+
+    def ticket(tid: str, events: list[tuple[str, str | None, float]]) -> None:
+        docs = [{"id": f"{tid}-c", "type": "created", "at": at(0)}]
+        for n, (kind, status, minute) in enumerate(events):
+            doc: dict[str, Any] = {"id": f"{tid}-{n}", "type": kind, "at": at(minute)}
+            if status is not None:
+                doc["status"] = status
+            docs.append(doc)
+        body = {"id": tid, "priority": "P3", "events": docs}
+        assert dataset.post("/api/v1/tickets", body).status_code == 201, tid
+
+    ticket(
+        "V1",
+        [
+            ("status", "pending", 10),
+            ("customer_reply", None, 20),
+            ("status", "solved", 40),
+            ("status", "open", 120),
+        ],
+    )
+    ticket(
+        "V2",
+        [
+            ("status", "pending", 10),
+            ("customer_reply", None, 20),
+            ("status", "solved", 110),
+            ("status", "open", 120),
+            ("status", "pending", 150),
+            ("status", "open", 160),
+        ],
+    )
+    rows = [r for r in report(dataset, "pause-abuse") if r["ticket"].startswith("V")]
+    assert rows == [
+        {
+            "ticket": "V2",
+            "finding": "paused after the customer replied",
+            "since": at(20),
+            "pauses": 1,
+            "kept_stopped_s": 90 * 60,
+        }
+    ]
