@@ -757,3 +757,32 @@ def test_pause_abuse_a_pause_ended_by_a_solve_stays_ended_after_a_reopening(
             "kept_stopped_s": 90 * 60,
         }
     ]
+
+
+def test_compliance_alert_judges_the_rate_itself_not_its_rounded_figure(
+    dataset: Tenant,
+) -> None:
+    """Grouped by team, team a's first responses: T1 met, T2 breached; with T0 (team a,
+    replied at 0:05, met) 2 of 3 are met: 66.666...%, shown rounded as 0.6667. Under a
+    target of 66.667% that is below target (66.6666... < 66.667), and under a critical
+    level of 66.6669% critical, although the rounded figure 0.6667 is above both."""
+    body = {
+        "id": "T0",
+        "priority": "P2",
+        "team": "a",
+        "events": [
+            {"id": "T0-c", "type": "created", "at": at(0)},
+            {"id": "T0-r", "type": "agent_reply", "at": at(5)},
+        ],
+    }
+    assert dataset.post("/api/v1/tickets", body).status_code == 201
+    levels = "reports: {compliance_target: '66.667%', compliance_critical: '66.6669%'}\n"
+    assert dataset.put_config(CONFIG + levels).status_code == 201
+    teams = by(report(dataset, "compliance", group_by="team"), "segment", "metric")
+    a = teams[("a", "first_response")]
+    assert (a["counted"], a["met"], a["compliance_rate"]) == (3, 2, 0.6667)
+    assert (a["alert"], a["recommended_action"]) == ("critical", "adjust target or add capacity")
+    # team b: T3 met, T4 breached: 50%, critical either way
+    assert teams[("b", "first_response")]["alert"] == "critical"
+    # resolution of team a: T1 met, 100%
+    assert teams[("a", "resolution")]["alert"] == "ok"

@@ -218,8 +218,11 @@ def compliance(
     return _compliance_rows(counts, report_settings(svc, tenant_id))
 
 
-def alert(rate: float | None, levels: ReportSettings) -> str:
-    """`ok`, `below_target` or `critical` for a compliance rate."""
+def alert(met: int, counted: int, levels: ReportSettings) -> str:
+    """`ok`, `below_target` or `critical` for the compliance `met / counted`, judged on
+    the fraction itself: the rate a report shows is rounded to four places, and 2 of 3
+    (0.6667 shown) is under a target of 66.667%."""
+    rate = met / counted if counted else None
     if rate is None or rate >= levels.target_rate:
         return "ok"
     return "critical" if rate < levels.critical_rate else "below_target"
@@ -231,7 +234,7 @@ def _compliance_rows(counts: Counts, levels: ReportSettings | None = None) -> li
     for (segment, metric), (counted, breached_n, *_) in sorted(counts.items()):
         met = counted - breached_n
         rate = _rate(met, counted)
-        status = alert(rate, levels)
+        status = alert(met, counted, levels)
         action = "" if status == "ok" else "adjust target or add capacity"
         out.append(
             {
