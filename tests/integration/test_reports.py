@@ -786,3 +786,62 @@ def test_compliance_alert_judges_the_rate_itself_not_its_rounded_figure(
     assert teams[("b", "first_response")]["alert"] == "critical"
     # resolution of team a: T1 met, 100%
     assert teams[("a", "resolution")]["alert"] == "ok"
+
+
+def test_hours_without_open_tickets_are_part_of_the_teams_normal_backlog(
+    make_tenant: Callable[..., Tenant], services: Services, clock: FakeClock
+) -> None:
+    """The normal level is the 90th percentile of the team's hourly samples, the hours
+    it had no open ticket included (they sample 0). Team a (24x7, first response in 1h,
+    everyone assigned, so no other rule holds):
+
+        0:00-2:00   N-0 open: 3 samples of 1 (0:00, 1:00, 2:00); answered and solved at 2:30
+        3:00-42:00  nothing open: 40 samples of 0
+        42:30       N-1 opens; 43:00 a sample of 1; its first response breaches at 43:30
+
+    44 samples over the 30 days before the breach, 40 of them 0: the 90th percentile is
+    the 40th smallest (ceil(0.9 * 44) = 40), 0. One open ticket at the breach (N-1) is
+    above it: backlog. Without the empty hours there would be 4 samples, fewer than a
+    day's 24, and no normal level to compare with.
+    """
+    from slaguard.app.backlog import sample_if_due
+
+    t: Tenant = make_tenant("idle", config=False)
+    configs.apply_config(services, tenant_id=t.tenant_id, document=parse_text(CONFIG))
+    start = clock.now
+
+    def post(path: str, body: dict[str, Any]) -> None:
+        r = t.post(path, body)
+        assert r.status_code in (200, 201), r.text
+
+    def ticket(tid: str) -> None:
+        created = {"id": f"{tid}-c", "type": "created", "at": clock.now.isoformat()}
+        body = {"id": tid, "priority": "P2", "team": "a", "assignee": "li@example.com"}
+        post("/api/v1/tickets", {**body, "events": [created]})
+
+    ticket("N-0")
+    for _ in range(3):
+        assert sample_if_due(services, now=clock())
+        clock.advance(timedelta(minutes=10))
+        assert not sample_if_due(services, now=clock())
+        clock.advance(timedelta(minutes=50))
+    at_2_30 = (start + timedelta(minutes=150)).isoformat()
+    post(
+        "/api/v1/tickets/N-0/events",
+        {"id": "N-0-r", "type": "agent_reply", "at": (start + timedelta(minutes=10)).isoformat()},
+    )
+    post("/api/v1/tickets/N-0/events", {"id": "N-0-s", "type": "resolved", "at": at_2_30})
+    for _ in range(40):  # 3:00 to 42:00
+        assert sample_if_due(services, now=clock())
+        clock.advance(timedelta(hours=1))
+    clock.advance(timedelta(minutes=-30))  # 42:30
+    ticket("N-1")
+    clock.advance(timedelta(minutes=30))  # 43:00
+    assert sample_if_due(services, now=clock())
+    clock.advance(timedelta(hours=1))  # 44:00
+    while refresh_due(services, now=clock()):
+        pass
+    [breach] = t.get("/api/v1/tickets/N-1/breaches").json()
+    assert breach["breached_at"] == (start + timedelta(minutes=43 * 60 + 30)).isoformat()
+    assert breach["suggested_reason"] == "backlog"
+    assert breach["evidence"] == ["1 open tickets in the team at the breach, above its normal 0"]
