@@ -700,3 +700,148 @@ def test_compliance_alert_follows_the_tenants_levels(dataset: Tenant) -> None:
     fr, res = rows[("first_response",)], rows[("resolution",)]
     assert (fr["alert"], fr["recommended_action"] != "") == ("below_target", True)
     assert (res["alert"], res["recommended_action"]) == ("ok", "")
+
+
+def test_pause_abuse_a_pause_ended_by_a_solve_stays_ended_after_a_reopening(
+    dataset: Tenant,
+) -> None:
+    """A pause lasts until the clock's next resume, stop or cancel in the clock-event
+    log: a solve ends it even when the ticket is reopened later. Judged at 3:00.
+
+    V1: pending at 0:10, the customer answered at 0:20, solved from pending at 0:40,
+        reopened at 2:00. The pause ended at 0:40: kept stopped 20 minutes after the
+        reply, within the hour, so no finding (not 0:20 to now, 160 minutes).
+    V2: pending at 0:10, the customer answered at 0:20, solved from pending at 1:50,
+        reopened at 2:00, pending again 2:30-2:40. The first pause ended at 1:50: kept
+        stopped 90 minutes after the reply (not until the resume at 2:40, 140 minutes);
+        the customer did not write during the second.
+    """
+
+    def ticket(tid: str, events: list[tuple[str, str | None, float]]) -> None:
+        docs = [{"id": f"{tid}-c", "type": "created", "at": at(0)}]
+        for n, (kind, status, minute) in enumerate(events):
+            doc: dict[str, Any] = {"id": f"{tid}-{n}", "type": kind, "at": at(minute)}
+            if status is not None:
+                doc["status"] = status
+            docs.append(doc)
+        body = {"id": tid, "priority": "P3", "events": docs}
+        assert dataset.post("/api/v1/tickets", body).status_code == 201, tid
+
+    ticket(
+        "V1",
+        [
+            ("status", "pending", 10),
+            ("customer_reply", None, 20),
+            ("status", "solved", 40),
+            ("status", "open", 120),
+        ],
+    )
+    ticket(
+        "V2",
+        [
+            ("status", "pending", 10),
+            ("customer_reply", None, 20),
+            ("status", "solved", 110),
+            ("status", "open", 120),
+            ("status", "pending", 150),
+            ("status", "open", 160),
+        ],
+    )
+    rows = [r for r in report(dataset, "pause-abuse") if r["ticket"].startswith("V")]
+    assert rows == [
+        {
+            "ticket": "V2",
+            "finding": "paused after the customer replied",
+            "since": at(20),
+            "pauses": 1,
+            "kept_stopped_s": 90 * 60,
+        }
+    ]
+
+
+def test_compliance_alert_judges_the_rate_itself_not_its_rounded_figure(
+    dataset: Tenant,
+) -> None:
+    """Grouped by team, team a's first responses: T1 met, T2 breached; with T0 (team a,
+    replied at 0:05, met) 2 of 3 are met: 66.666...%, shown rounded as 0.6667. Under a
+    target of 66.667% that is below target (66.6666... < 66.667), and under a critical
+    level of 66.6669% critical, although the rounded figure 0.6667 is above both."""
+    body = {
+        "id": "T0",
+        "priority": "P2",
+        "team": "a",
+        "events": [
+            {"id": "T0-c", "type": "created", "at": at(0)},
+            {"id": "T0-r", "type": "agent_reply", "at": at(5)},
+        ],
+    }
+    assert dataset.post("/api/v1/tickets", body).status_code == 201
+    levels = "reports: {compliance_target: '66.667%', compliance_critical: '66.6669%'}\n"
+    assert dataset.put_config(CONFIG + levels).status_code == 201
+    teams = by(report(dataset, "compliance", group_by="team"), "segment", "metric")
+    a = teams[("a", "first_response")]
+    assert (a["counted"], a["met"], a["compliance_rate"]) == (3, 2, 0.6667)
+    assert (a["alert"], a["recommended_action"]) == ("critical", "adjust target or add capacity")
+    # team b: T3 met, T4 breached: 50%, critical either way
+    assert teams[("b", "first_response")]["alert"] == "critical"
+    # resolution of team a: T1 met, 100%
+    assert teams[("a", "resolution")]["alert"] == "ok"
+
+
+def test_hours_without_open_tickets_are_part_of_the_teams_normal_backlog(
+    make_tenant: Callable[..., Tenant], services: Services, clock: FakeClock
+) -> None:
+    """The normal level is the 90th percentile of the team's hourly samples, the hours
+    it had no open ticket included (they sample 0). Team a (24x7, first response in 1h,
+    everyone assigned, so no other rule holds):
+
+        0:00-2:00   N-0 open: 3 samples of 1 (0:00, 1:00, 2:00); answered and solved at 2:30
+        3:00-42:00  nothing open: 40 samples of 0
+        42:30       N-1 opens; 43:00 a sample of 1; its first response breaches at 43:30
+
+    44 samples over the 30 days before the breach, 40 of them 0: the 90th percentile is
+    the 40th smallest (ceil(0.9 * 44) = 40), 0. One open ticket at the breach (N-1) is
+    above it: backlog. Without the empty hours there would be 4 samples, fewer than a
+    day's 24, and no normal level to compare with.
+    """
+    from slaguard.app.backlog import sample_if_due
+
+    t: Tenant = make_tenant("idle", config=False)
+    configs.apply_config(services, tenant_id=t.tenant_id, document=parse_text(CONFIG))
+    start = clock.now
+
+    def post(path: str, body: dict[str, Any]) -> None:
+        r = t.post(path, body)
+        assert r.status_code in (200, 201), r.text
+
+    def ticket(tid: str) -> None:
+        created = {"id": f"{tid}-c", "type": "created", "at": clock.now.isoformat()}
+        body = {"id": tid, "priority": "P2", "team": "a", "assignee": "li@example.com"}
+        post("/api/v1/tickets", {**body, "events": [created]})
+
+    ticket("N-0")
+    for _ in range(3):
+        assert sample_if_due(services, now=clock())
+        clock.advance(timedelta(minutes=10))
+        assert not sample_if_due(services, now=clock())
+        clock.advance(timedelta(minutes=50))
+    at_2_30 = (start + timedelta(minutes=150)).isoformat()
+    post(
+        "/api/v1/tickets/N-0/events",
+        {"id": "N-0-r", "type": "agent_reply", "at": (start + timedelta(minutes=10)).isoformat()},
+    )
+    post("/api/v1/tickets/N-0/events", {"id": "N-0-s", "type": "resolved", "at": at_2_30})
+    for _ in range(40):  # 3:00 to 42:00
+        assert sample_if_due(services, now=clock())
+        clock.advance(timedelta(hours=1))
+    clock.advance(timedelta(minutes=-30))  # 42:30
+    ticket("N-1")
+    clock.advance(timedelta(minutes=30))  # 43:00
+    assert sample_if_due(services, now=clock())
+    clock.advance(timedelta(hours=1))  # 44:00
+    while refresh_due(services, now=clock()):
+        pass
+    [breach] = t.get("/api/v1/tickets/N-1/breaches").json()
+    assert breach["breached_at"] == (start + timedelta(minutes=43 * 60 + 30)).isoformat()
+    assert breach["suggested_reason"] == "backlog"
+    assert breach["evidence"] == ["1 open tickets in the team at the breach, above its normal 0"]

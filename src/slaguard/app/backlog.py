@@ -2,15 +2,20 @@
 tickets at the breach instant) is compared with the team's normal level (the 90th
 percentile of the 30 days of samples before the breach) to suggest `backlog`.
 
+An hour in which a team has no open ticket is part of its normal level: it samples 0.
+Teams are not a table of their own, so a sample stores 0 for every team that had open
+tickets in some sample of the 30 days before (the span a normal level looks at) and has
+none now; a team idle for longer stops being sampled until it has open tickets again.
+
 When the last sample was taken is kept in the `instance` table (`backlog_sampled_us`),
-not read from the samples: an hour without any open ticket in a team stores no sample,
+not read from the samples: an hour without any open ticket in any team stores no sample,
 and must not make every worker round count the open tickets again. Taking a sample
 locks that row, so of several workers one samples each hour.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, distinct, func, insert, or_, select
+from sqlalchemy import and_, bindparam, delete, distinct, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from slaguard.app.services import Services
@@ -40,6 +45,14 @@ def _open_by_team(s: Session, tenant_id: int | None = None) -> list[tuple[int, s
     return [(t, team, n) for t, team, n in s.execute(q)]
 
 
+# The teams with open tickets in a sample since `since`: those an idle hour samples as 0.
+_RECENTLY_BUSY = (
+    select(BacklogSampleRow.tenant_id, BacklogSampleRow.team)
+    .where(BacklogSampleRow.at_us >= bindparam("since"), BacklogSampleRow.open_tickets > 0)
+    .distinct()
+)
+
+
 def sample_if_due(svc: Services, *, now: int) -> bool:
     """Record every team's open tickets if the last sample is an hour old; whether this
     call took the sample (it may have found no team with open tickets)."""
@@ -59,9 +72,12 @@ def sample_if_due(svc: Services, *, now: int) -> bool:
         if last is not None and now - int(last) < HOUR_US:
             return False  # another worker took this hour's sample meanwhile
         s.execute(_INSTANCE.update().where(_INSTANCE.c.name == _SAMPLED).values(value=str(now)))
+        counts = {(t, team[:200]): n for t, team, n in _open_by_team(s)}
+        for t, team in s.execute(_RECENTLY_BUSY, {"since": now - WINDOW_US}):
+            counts.setdefault((t, team), 0)
         rows = [
-            {"tenant_id": t, "team": team[:200], "at_us": now, "open_tickets": n}
-            for t, team, n in _open_by_team(s)
+            {"tenant_id": t, "team": team, "at_us": now, "open_tickets": n}
+            for (t, team), n in sorted(counts.items())
         ]
         if rows:
             s.execute(insert(BacklogSampleRow), rows)

@@ -218,8 +218,11 @@ def compliance(
     return _compliance_rows(counts, report_settings(svc, tenant_id))
 
 
-def alert(rate: float | None, levels: ReportSettings) -> str:
-    """`ok`, `below_target` or `critical` for a compliance rate."""
+def alert(met: int, counted: int, levels: ReportSettings) -> str:
+    """`ok`, `below_target` or `critical` for the compliance `met / counted`, judged on
+    the fraction itself: the rate a report shows is rounded to four places, and 2 of 3
+    (0.6667 shown) is under a target of 66.667%."""
+    rate = met / counted if counted else None
     if rate is None or rate >= levels.target_rate:
         return "ok"
     return "critical" if rate < levels.critical_rate else "below_target"
@@ -231,7 +234,7 @@ def _compliance_rows(counts: Counts, levels: ReportSettings | None = None) -> li
     for (segment, metric), (counted, breached_n, *_) in sorted(counts.items()):
         met = counted - breached_n
         rate = _rate(met, counted)
-        status = alert(rate, levels)
+        status = alert(met, counted, levels)
         action = "" if status == "ok" else "adjust target or add capacity"
         out.append(
             {
@@ -743,17 +746,24 @@ def pause_abuse(
     stopped. A pause lasts until the resume, the stop or the cancel that follows it, or
     until now."""
     log = ClockLogRow
+
     # Each pause's end: the first resume of the same clock cycle strictly after it, from
-    # one ordered pass over the cycle's pauses and resumes (a window function) rather than
-    # a lookup per pause; failing that, the cycle's stop or cancel: its `stopped_us` in
-    # `clocks`, looked up by key for the pauses no resume followed, rather than ordering
-    # every stop of the tenant with the pauses. (A cycle stopped while paused and reopened
-    # since holds no stop instant: its pause lasts until it was resumed, or until now.)
-    next_resume = func.min(case((log.action == "resume", log.at_us))).over(
-        partition_by=(log.ticket_id, log.metric, log.cycle),
-        order_by=log.at_us,
-        range_=(1, None),
-    )
+    # one ordered pass over the cycle's pauses, resumes and reopenings (a window function)
+    # rather than a lookup per pause; failing that, the cycle's stop or cancel: its
+    # `stopped_us` in `clocks`, looked up by key for the pauses no resume followed, rather
+    # than ordering every stop of the tenant with the pauses. A cycle stopped while paused
+    # and reopened since holds no stop instant in `clocks` (and may be resumed much later):
+    # a pause followed by a reopening before any resume ended at the stop that the
+    # reopening undid, looked up in the ticket's log (`ix_clock_log_ticket`) for those few.
+    def following(action: str) -> Any:
+        """The instant of the cycle's first `action` strictly after each row."""
+        return func.min(case((log.action == action, log.at_us))).over(
+            partition_by=(log.ticket_id, log.metric, log.cycle),
+            order_by=log.at_us,
+            range_=(1, None),
+        )
+
+    next_resume, next_reopen = following("resume"), following("reopen")
     steps = (
         select(
             log.ticket_id.label("ticket_id"),
@@ -761,11 +771,12 @@ def pause_abuse(
             log.action.label("action"),
             log.at_us.label("at_us"),
             next_resume.label("resumed"),
+            next_reopen.label("reopened"),
         )
         .where(
             log.tenant_id == tenant_id,
             log.metric == "resolution",
-            log.action.in_(("pause", "resume")),
+            log.action.in_(("pause", "resume", "reopen")),
             log.at_us >= w.start_us,  # a resume before the window follows no pause in it
         )
         .subquery()
@@ -781,6 +792,25 @@ def pause_abuse(
         )
         .scalar_subquery()
     )
+    # Looked up only for a pause that a reopening followed before any resume: the stop
+    # (or cancel) between the pause and the reopening.
+    undone = aliased(ClockLogRow)
+    stop_undone = (
+        select(func.min(undone.at_us))
+        .where(
+            undone.ticket_id == steps.c.ticket_id,
+            undone.at_us > steps.c.at_us,
+            undone.at_us <= steps.c.reopened,
+            undone.metric == "resolution",
+            undone.cycle == steps.c.cycle,
+            undone.action.in_(("stop", "cancel")),
+        )
+        .scalar_subquery()
+    )
+    reopened_first = and_(
+        steps.c.reopened.is_not(None),
+        or_(steps.c.resumed.is_(None), steps.c.reopened < steps.c.resumed),
+    )
     # Both findings come from the same pauses: computed once (a CTE the database
     # materialises) and answered by one statement, the findings told apart by `finding`.
     pauses = (
@@ -789,6 +819,7 @@ def pause_abuse(
             steps.c.cycle,
             steps.c.at_us.label("start"),
             case(
+                (reopened_first, func.coalesce(stop_undone, steps.c.reopened)),
                 (steps.c.resumed.is_not(None), steps.c.resumed),
                 else_=func.coalesce(stopped, now),
             ).label("end"),

@@ -34,7 +34,8 @@ def report(
         str | None,
         typer.Option(
             "--group-by",
-            help="team, queue, category, product, channel, tier, priority, policy, assignee",
+            help="team, queue, category, product, channel, tier, priority, policy, assignee, "
+            "account, metric",
         ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, json or csv")] = "table",

@@ -181,7 +181,7 @@ def build_view(data: Figures, f: Filters, v: Viewer) -> View:
     by_segment = _sum(data.compliance, metric, "segment")
     seg_rows = [{"segment": s, **acc} for s, acc in by_segment.items()]
     for r in seg_rows:
-        r["alert"] = reports.alert(r["compliance_rate"], data.levels)
+        r["alert"] = reports.alert(r["met"], r["counted"], data.levels)
     seg_rows.sort(key=lambda r: (r["compliance_rate"], r["segment"]))
     group_label = _(GROUP_LABELS[f.group_by])
     compliance = _table(
