@@ -195,6 +195,24 @@ def test_breach_reasons_suggested_confirmed_and_reported(dataset: Tenant) -> Non
     assert rows[("unclear_ownership",)]["suggested_only"] == 1
 
 
+def test_reasons_are_confirmed_from_the_taxonomy_as_it_stands_now(
+    dataset: Tenant, services: Services
+) -> None:
+    """T2 is judged by the configuration it started under; the tenant's taxonomy changed
+    since: a reason added later can be given to its breach, one dropped no longer."""
+    reasons = ["misrouting", "staffing", "other", "vendor_outage"]
+    document = {**parse_text(CONFIG), "breach_reasons": [r for r in reasons if r != "staffing"]}
+    configs.apply_config(services, tenant_id=dataset.tenant_id, document=document)
+    path = "/api/v1/tickets/T2/breaches/first_response/1"
+    agent = dataset.headers("agent")
+    r = dataset.client.put(path, json={"reason": "vendor_outage"}, headers=agent)
+    assert r.status_code == 200 and r.json()["reason"] == "vendor_outage"
+    r = dataset.client.put(path, json={"reason": "staffing"}, headers=agent)
+    assert r.status_code == 422
+    assert "vendor_outage" in r.json()["error"]["details"][0]["message"]
+    assert dataset.get("/api/v1/tickets/T2").json()["config_version"] == 1
+
+
 def test_pause_abuse(dataset: Tenant) -> None:
     def ticket(tid: str, events: list[tuple[str, str | None, float]]) -> None:
         docs = [{"id": f"{tid}-c", "type": "created", "at": at(0)}]

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from slaguard.app import audit, backlog
-from slaguard.app.configs import sla_config
+from slaguard.app.configs import breach_taxonomy
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal, Role, require
 from slaguard.db.tables import BreachRow, TicketRow
@@ -208,9 +208,9 @@ def confirm(
         )
         if b is None:
             raise NotFoundError(f"ticket {ticket_id!r} has no breach of {metric} cycle {cycle}")
-        taxonomy = sla_config(svc, tenant_id=row.tenant_id, version=row.config_version)
-        if not isinstance(reason, str) or reason not in taxonomy.breach_reasons:
-            known = ", ".join(taxonomy.breach_reasons)
+        taxonomy = breach_taxonomy(svc, tenant_id=row.tenant_id)
+        if not isinstance(reason, str) or reason not in taxonomy:
+            known = ", ".join(taxonomy)
             raise TicketError(f"unknown reason {reason!r} (one of {known})", "reason")
         now = svc.clock()
         who = f"{principal.role.value} of {principal.tenant}"

@@ -27,7 +27,7 @@ from slaguard.config.model import parse_config
 from slaguard.db.tables import ConfigVersionRow
 from slaguard.domain.calendar import from_us
 from slaguard.domain.errors import ConfigError, ErrorDetail, NotFoundError
-from slaguard.domain.policy import SlaConfig
+from slaguard.domain.policy import DEFAULT_BREACH_REASONS, SlaConfig
 from slaguard.domain.public_holidays import CountryHolidays
 from slaguard.schemas.storable import check_storable
 
@@ -35,6 +35,7 @@ __all__ = [
     "FROZEN_YEARS",
     "VersionInfo",
     "apply_config",
+    "breach_taxonomy",
     "config_diff",
     "config_history",
     "config_source",
@@ -203,6 +204,16 @@ def latest_version(svc: Services, *, tenant_id: int) -> int | None:
                 ConfigVersionRow.tenant_id == tenant_id
             )
         )
+
+
+def breach_taxonomy(svc: Services, *, tenant_id: int) -> tuple[str, ...]:
+    """The tenant's breach reasons as its latest configuration lists them: what a person
+    chooses from when confirming a reason, whichever version a ticket is judged by (a
+    reason added to the taxonomy can be given to earlier breaches)."""
+    version = latest_version(svc, tenant_id=tenant_id)
+    if version is None:
+        return DEFAULT_BREACH_REASONS
+    return sla_config(svc, tenant_id=tenant_id, version=version).breach_reasons
 
 
 # ---------------------------------------------------------------------------------------

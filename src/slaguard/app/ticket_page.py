@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from slaguard.app.configs import sla_config
+from slaguard.app.configs import breach_taxonomy, sla_config
 from slaguard.app.escalations import Fired
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal
@@ -72,6 +72,7 @@ class TicketPage:
     deliveries: list[Delivery]
     more_deliveries: bool
     breaches: list[Breach]
+    reasons: tuple[str, ...]  # the tenant's taxonomy as it stands, to confirm reasons from
 
 
 def load(svc: Services, *, principal: Principal, ticket_id: str) -> TicketPage:
@@ -159,4 +160,5 @@ def load(svc: Services, *, principal: Principal, ticket_id: str) -> TicketPage:
         deliveries=deliveries,
         more_deliveries=len(outbox) > DELIVERIES,
         breaches=breaches,
+        reasons=breach_taxonomy(svc, tenant_id=principal.tenant_id),
     )

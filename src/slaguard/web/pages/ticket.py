@@ -85,7 +85,7 @@ def _context(page: ticket_page.TicketPage, user: WebUser) -> dict[str, Any]:
         "policy_lines": policy_text(ev, page.config),
         "levels": levels,
         "width": WIDTH,
-        "reasons": page.config.breach_reasons,
+        "reasons": page.reasons,
         "can_ack": user.role.rank >= Role.AGENT.rank,
         "can_confirm": user.role.rank >= Role.LEAD.rank,
         "can_link": user.role.rank >= Role.AGENT.rank,
