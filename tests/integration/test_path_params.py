@@ -68,3 +68,16 @@ def test_a_bad_at_is_422_invalid_request_naming_it(stored: Tenant, route: str, a
     error = r.json()["error"]
     assert error["code"] == "invalid_request"
     assert [d["path"] for d in error["details"]] == ["at"]
+
+
+@pytest.mark.parametrize("bad", ["2026-11-20T00:00:00Z\x00", "2026-11-20T00:00:00Z\n1"])
+@pytest.mark.parametrize("param", ["from", "to"])
+def test_a_report_window_with_a_control_character_is_422_naming_it(
+    stored: Tenant, param: str, bad: str
+) -> None:
+    window = {"from": "2026-11-01T00:00:00Z", "to": "2026-11-30T00:00:00Z", param: bad}
+    r = stored.get("/api/v1/reports/compliance", params=window)
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "invalid_request"
+    assert [d["path"] for d in error["details"]] == [param]

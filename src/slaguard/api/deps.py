@@ -182,6 +182,10 @@ def parse_at(text: str | None, field: str = "at") -> int | None:
         return None
     value = _SPACED_OFFSET.sub(r"\1+\2", text.strip())
     try:
+        # Control characters are no part of a time (and fromisoformat lets a trailing NUL
+        # through).
+        if not value.isprintable():
+            raise ValueError(value)
         t = datetime.fromisoformat(value)
     except ValueError:
         raise RequestError(
