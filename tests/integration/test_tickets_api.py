@@ -440,6 +440,23 @@ def test_bad_tickets_are_4xx_naming_the_field(
 
 
 @pytest.mark.parametrize(
+    ("ticket_id", "message"),
+    [(None, "required"), (123, "got 123"), ("  ", "got '  '"), (["T-1"], "got ['T-1']")],
+)
+def test_a_ticket_id_that_is_missing_or_no_string_says_which(
+    acme: Tenant, ticket_id: object, message: str
+) -> None:
+    body: dict[str, object] = {"created_at": "2026-11-25T09:00:00Z"}
+    if ticket_id is not None:
+        body["id"] = ticket_id
+    r = acme.post("/api/v1/tickets", body)
+    assert r.status_code == 422, r.text
+    [detail] = [d for d in error(r)["details"] if d["path"] == "id"]
+    assert message in detail["message"]
+    assert ("required" in detail["message"]) == (ticket_id is None)
+
+
+@pytest.mark.parametrize(
     ("event", "path"),
     [
         ({"id": "e", "type": "agent_reply", "at": "soon"}, "events[0].at"),

@@ -68,8 +68,10 @@ TICKET_ID_RULE = "a string of 1-200 characters without '/'"
 
 def ticket_id_problem(value: Any) -> str | None:
     """Why `value` cannot be a ticket's id (None when it can)."""
-    if not isinstance(value, str) or not value.strip():
+    if value is None:
         return f"required: the ticket's id, {TICKET_ID_RULE}"
+    if not isinstance(value, str) or not value.strip():
+        return f"the ticket's id is {TICKET_ID_RULE}, got {value!r}"
     if len(value) > 200:
         return f"a ticket's id is at most 200 characters, got {len(value)}"
     if "/" in value:
