@@ -7,7 +7,9 @@ Three shapes are accepted:
     {"ticket": {"id": "T-1", "priority": "high", ...}, "events": [{"type": "created", ...}]}
 
 An event names its ticket in `ticket` (all the events of one body the same ticket); the
-third shape gives the ticket's fields with its events. Only what mapping needs is
+third shape gives the ticket's fields with its events (the fields are read when the
+delivery creates the ticket; a later delivery's changes come as events, which carry the
+instant they take effect at). Only what mapping needs is
 checked here (ticket id, each event's type and time); the ticket schema checks the rest.
 An event keeps its own `id`; one without gets the key the ticket API gives it
 (`slaguard.schemas.event_keys.content_key`: `h:<hash of the ticket id and the event>`),
