@@ -23,17 +23,23 @@ READS = [
     ("GET", "/api/v1/tickets/T-1/clocks", None),
     ("GET", "/api/v1/tickets/T-1/clocks?at=2026-11-25T12:00:00Z", None),
     ("GET", "/api/v1/tickets/T-1/explain", None),
+    ("GET", "/api/v1/tickets/T-1/breaches", None),
+    ("GET", "/api/v1/tickets/T-1/escalations", None),
 ]
 WRITES = [
     ("POST", "/api/v1/tickets/T-1/events", EVENT),
     ("POST", "/api/v1/tickets/T-1/events", [EVENT]),
+    ("POST", "/api/v1/tickets/T-1/status-link", None),
+    ("PUT", "/api/v1/tickets/T-1/breaches/first_response/1", {"reason": "staffing"}),
 ]
+ADMIN_WRITES = [("POST", "/api/v1/tickets/T-1/reapply-config", None)]
 
 
 @pytest.mark.parametrize(
     ("role", "method", "path", "body"),
     [(role, *call) for role in ("viewer", "agent", "admin") for call in READS]
-    + [(role, *call) for role in ("agent", "admin") for call in WRITES],
+    + [(role, *call) for role in ("agent", "admin") for call in WRITES]
+    + [("admin", *call) for call in ADMIN_WRITES],
 )
 def test_another_tenants_ticket_is_not_found(
     with_ticket: tuple[Tenant, Tenant], role: str, method: str, path: str, body: object

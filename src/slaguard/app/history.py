@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from slaguard.db.tables import EventRow, TicketRow
 from slaguard.domain.tickets import Event
 
-__all__ = ["HistoryCache", "Key", "Stored", "key_of", "stored"]
+__all__ = ["HistoryCache", "Key", "Stored", "documents", "key_of", "stored"]
 
 # An entry's key: the ticket's primary key, tenant, external id and configuration version
 # (values, not the row object: entries are stored after its session has closed).
@@ -111,3 +111,9 @@ def stored(s: Session, cache: HistoryCache, row: TicketRow) -> Stored:
         if rows and rows[0].key == known[-1].id:
             return Stored(known, [r.data for r in rows[1:]])
     return Stored((), [r.data for r in s.execute(_STORED, {"ticket_id": row.id})])
+
+
+def documents(s: Session, row: TicketRow) -> list[dict[str, Any]]:
+    """Every stored event document of the ticket in the order stored, with nothing taken
+    from the cache: for a parse from scratch (under another configuration version)."""
+    return [r.data for r in s.execute(_STORED, {"ticket_id": row.id})]

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, or_, select, text, update
+from sqlalchemy import Select, bindparam, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -36,7 +36,7 @@ from slaguard.app.tenants import Principal, Role, require
 from slaguard.app.timers import plan_timers
 from slaguard.db.rollups import REPORT_COLUMNS, TICKET_DIMS, dim_value
 from slaguard.db.statements import insert_many
-from slaguard.db.tables import ClockRow, EventRow, LinkRow, TicketRow
+from slaguard.db.tables import ClockRow, ConfigVersionRow, EventRow, LinkRow, TicketRow
 from slaguard.domain.calendar import from_us
 from slaguard.domain.engine import Evaluation, evaluate_us
 from slaguard.domain.errors import (
@@ -70,6 +70,7 @@ __all__ = [
     "events_write",
     "get_ticket",
     "list_tickets",
+    "reapply_config",
     "ticket_exists",
 ]
 
@@ -680,3 +681,71 @@ def recompute(s: Session, svc: Services, row: TicketRow, *, now: int) -> None:
     parsed = _parse_after(row.document, before, [], config)
     _recompute(s, row, parsed.ticket, config, now)
     _remember(s, svc, row, parsed.events)
+
+
+def reapply_config(
+    svc: Services, *, principal: Principal, ticket_id: str, version: int | None = None
+) -> dict[str, Any]:
+    """Judge a ticket by a newer configuration version (default: the tenant's latest), as
+    a person decides: its whole history is validated and evaluated again under that
+    version, and its clocks, clock log, timers and breaches are recomputed in one
+    transaction; the change is in the audit trail (`ticket.config_reapplied`). The
+    version it is judged by changes nothing; an older one is refused (a ticket's clocks
+    never go back to rules it has left)."""
+    require(principal, Role.ADMIN)
+    if version is not None and (type(version) is not int or version < 1):
+        raise TicketError(f"a configuration version is a number from 1, got {version!r}", "version")
+
+    def write(s: Session) -> dict[str, Any]:
+        row = _ticket_row(s, principal.tenant_id, ticket_id, lock=True)
+        if row is None:
+            raise NotFoundError(f"no ticket {ticket_id!r}", "ticket")
+        versions = select(func.max(ConfigVersionRow.version)).where(
+            ConfigVersionRow.tenant_id == row.tenant_id
+        )
+        latest = s.scalar(versions)
+        target = latest if version is None else version
+        if target is None or latest is None or target > latest:
+            raise NotFoundError(f"no configuration version {target}", "version")
+        if target < row.config_version:
+            raise ConflictError(
+                f"version {target} is older than version {row.config_version}, which the "
+                "ticket is judged by: only a newer version can be re-applied",
+                "version",
+            )
+        if target == row.config_version:
+            return ticket_view(row)
+        config = sla_config(svc, tenant_id=row.tenant_id, version=target)
+        docs = history.documents(s, row)
+        try:
+            parsed = _parse_after(row.document, history.Stored((), []), docs, config)
+        except TicketError as exc:
+            raise ConflictError(
+                [
+                    ErrorDetail(
+                        "version",
+                        f"the ticket's history does not fit version {target}: "
+                        f"{d.path or 'ticket'}: {d.message}",
+                    )
+                    for d in exc.details
+                ]
+            ) from None
+        old, now = row.config_version, svc.clock()
+        s.execute(update(TicketRow).where(TicketRow.id == row.id).values(config_version=target))
+        set_committed_value(row, "config_version", target)
+        ticket = parsed.ticket
+        first = min((e.at for e in ticket.events), default=None)
+        _recompute(s, row, ticket, config, now, updated_us=now, changed_from=first)
+        _remember(s, svc, row, parsed.events)
+        audit.record(
+            s,
+            row.tenant_id,
+            "ticket.config_reapplied",
+            ticket_id,
+            {"from": old, "to": target},
+            now=now,
+            actor=f"{principal.role.value} of {principal.tenant}",
+        )
+        return ticket_view(row)
+
+    return svc.write(write)

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from slaguard.api.deps import (
     API_PREFIX,
     TEXT_PATTERN,
+    AdminPrincipal,
     AgentPrincipal,
     JsonBody,
     MetricsDep,
@@ -25,6 +26,7 @@ from slaguard.api.schemas import (
     StatusLinkRead,
     TicketDetail,
     TicketList,
+    TicketRead,
     error_responses,
     event_body_schema,
     ticket_body_schema,
@@ -251,6 +253,30 @@ def status_link(
     return JSONResponse(
         {"url": link.url, "expires_at": from_us(link.expires_us).isoformat()}, status_code=201
     )
+
+
+@router.post(
+    "/{ticket_id}/reapply-config",
+    summary="Judge the ticket by a newer configuration version (default: the latest)",
+    response_model=None,
+    responses={200: {"model": TicketRead}, **error_responses(401, 403, 404, 409, 422)},
+)
+def reapply_config(
+    ticket_id: TicketId,
+    principal: AdminPrincipal,
+    svc: ServicesDep,
+    version: Annotated[
+        int | None,
+        Query(ge=1, le=2**31 - 1, description="The version to apply (default: the latest)"),
+    ] = None,
+) -> JSONResponse:
+    """A ticket is judged by the configuration version in force when it was created
+    until a person re-applies a newer one: its whole history is then evaluated again
+    under that version (clocks, warnings, breaches, escalation timers), in one
+    transaction, and the change is audited. An older version is 409; a history the
+    version cannot take (a priority or status it does not know) is 409 naming it."""
+    view = tickets.reapply_config(svc, principal=principal, ticket_id=ticket_id, version=version)
+    return JSONResponse(view)
 
 
 def _json_type(value: Any) -> str:
