@@ -340,3 +340,50 @@ def test_viewers_cannot_acknowledge(
         headers={"X-CSRF-Token": csrf_of(page.text)},
     )
     assert r.status_code == 403
+
+
+# ---------------------------------------------------------------------------------------
+# re-applying a newer configuration version
+# ---------------------------------------------------------------------------------------
+
+
+def test_an_admin_judges_the_ticket_by_the_latest_version_from_the_page(
+    services: Services, client: TestClient, known: Tenant
+) -> None:
+    from slaguard.app import configs
+
+    signed_in(services, client, known, "admin")
+    assert not doc(client.get("/tickets/T-1").text).select("button#reapply-config")
+    # a second version of the tenant's configuration: T-1 stays on version 1
+    document = configs.config_version(services, tenant_id=known.tenant_id, version=1).document
+    configs.apply_config(services, tenant_id=known.tenant_id, document=document)
+    page = client.get("/tickets/T-1")
+    [button] = doc(page.text).select("button#reapply-config")
+    assert "version 2" in button.text_content()
+    r = client.post("/tickets/T-1/reapply-config", data={"version": "2"})
+    assert r.status_code == 403  # no CSRF token
+    r = client.post(
+        "/tickets/T-1/reapply-config",
+        data={"version": "2", "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    assert known.get("/api/v1/tickets/T-1").json()["config_version"] == 2
+    assert not doc(client.get("/tickets/T-1").text).select("button#reapply-config")
+
+
+def test_only_admins_reapply_a_version(
+    services: Services, client: TestClient, known: Tenant
+) -> None:
+    from slaguard.app import configs
+
+    document = configs.config_version(services, tenant_id=known.tenant_id, version=1).document
+    configs.apply_config(services, tenant_id=known.tenant_id, document=document)
+    signed_in(services, client, known, "lead")
+    page = client.get("/tickets/T-1")
+    assert not doc(page.text).select("button#reapply-config")
+    r = client.post(
+        "/tickets/T-1/reapply-config", data={"version": "2", "csrf_token": csrf_of(page.text)}
+    )
+    assert r.status_code == 403
+    assert known.get("/api/v1/tickets/T-1").json()["config_version"] == 1

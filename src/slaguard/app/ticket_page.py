@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from slaguard.app.configs import breach_taxonomy, sla_config
+from slaguard.app.configs import breach_taxonomy, latest_version, sla_config
 from slaguard.app.escalations import Fired
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal
@@ -73,6 +73,7 @@ class TicketPage:
     more_deliveries: bool
     breaches: list[Breach]
     reasons: tuple[str, ...]  # the tenant's taxonomy as it stands, to confirm reasons from
+    latest_version: int  # the tenant's latest configuration version (to re-apply)
 
 
 def load(svc: Services, *, principal: Principal, ticket_id: str) -> TicketPage:
@@ -161,4 +162,5 @@ def load(svc: Services, *, principal: Principal, ticket_id: str) -> TicketPage:
         more_deliveries=len(outbox) > DELIVERIES,
         breaches=breaches,
         reasons=breach_taxonomy(svc, tenant_id=principal.tenant_id),
+        latest_version=latest_version(svc, tenant_id=principal.tenant_id) or version,
     )

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from slaguard.app import breaches, escalations, status_links, ticket_page
+from slaguard.app import breaches, escalations, status_links, ticket_page, tickets
 from slaguard.app.services import Services
 from slaguard.app.tenants import Role
 from slaguard.app.timeline import WIDTH
@@ -28,7 +28,14 @@ from slaguard.app.users import WebUser
 from slaguard.domain.errors import NotFoundError
 from slaguard.domain.explain import clock_text, policy_text
 from slaguard.web.render import render
-from slaguard.web.session import AgentUser, LeadUser, ViewerUser, html_errors, web_services
+from slaguard.web.session import (
+    AdminUser,
+    AgentUser,
+    LeadUser,
+    ViewerUser,
+    html_errors,
+    web_services,
+)
 
 __all__ = ["router"]
 
@@ -89,6 +96,8 @@ def _context(page: ticket_page.TicketPage, user: WebUser) -> dict[str, Any]:
         "can_ack": user.role.rank >= Role.AGENT.rank,
         "can_confirm": user.role.rank >= Role.LEAD.rank,
         "can_link": user.role.rank >= Role.AGENT.rank,
+        "can_reapply": user.role.rank >= Role.ADMIN.rank
+        and page.latest_version > page.ticket["config_version"],
         "max_days": status_links.MAX_DAYS,
         "default_days": status_links.DEFAULT_DAYS,
     }
@@ -168,6 +177,21 @@ async def _changed(
         return RedirectResponse(_page_url(ticket_id, section), status_code=303)
     page = await _load(svc, user, ticket_id)
     return render(request, _SECTIONS[section], _context(page, user))
+
+
+@router.post("/tickets/{ticket_id}/reapply-config")
+async def reapply_config(
+    ticket_id: TicketId,
+    user: AdminUser,
+    svc: ServicesDep,
+    version: Annotated[int, Form(ge=1, le=2**31 - 1)],
+) -> Response:
+    """Judge the ticket by the version the admin saw offered (`api/routers/tickets.py`),
+    then back to the page."""
+    await run_in_threadpool(
+        tickets.reapply_config, svc, principal=user.principal, ticket_id=ticket_id, version=version
+    )
+    return RedirectResponse(_page_url(ticket_id), status_code=303)
 
 
 @router.post("/tickets/{ticket_id}/status-link")
