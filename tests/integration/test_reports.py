@@ -45,6 +45,20 @@ def by(rows: list[dict[str, Any]], *keys: str) -> dict[tuple[Any, ...], dict[str
     return {tuple(r[k] for k in keys): r for r in rows}
 
 
+def post_history(
+    t: Tenant, tid: str, priority: str, events: list[tuple[str, str | None, float]]
+) -> None:
+    """Ticket `tid` created at START with (type, status or None, minute) events."""
+    docs: list[dict[str, Any]] = [{"id": f"{tid}-c", "type": "created", "at": at(0)}]
+    for n, (kind, status, minute) in enumerate(events):
+        doc: dict[str, Any] = {"id": f"{tid}-{n}", "type": kind, "at": at(minute)}
+        if status is not None:
+            doc["status"] = status
+        docs.append(doc)
+    body = {"id": tid, "priority": priority, "events": docs}
+    assert t.post("/api/v1/tickets", body).status_code == 201, tid
+
+
 def test_compliance_and_breach_rate_per_metric(dataset: Tenant) -> None:
     rows = by(report(dataset, "compliance"), "metric")
     # first_response: 4 counted (T1, T3 met; T2 breached and met late; T4 breached)
@@ -215,14 +229,7 @@ def test_reasons_are_confirmed_from_the_taxonomy_as_it_stands_now(
 
 def test_pause_abuse(dataset: Tenant) -> None:
     def ticket(tid: str, events: list[tuple[str, str | None, float]]) -> None:
-        docs = [{"id": f"{tid}-c", "type": "created", "at": at(0)}]
-        for n, (kind, status, minute) in enumerate(events):
-            doc: dict[str, Any] = {"id": f"{tid}-{n}", "type": kind, "at": at(minute)}
-            if status is not None:
-                doc["status"] = status
-            docs.append(doc)
-        body = {"id": tid, "priority": "P3", "events": docs}
-        assert dataset.post("/api/v1/tickets", body).status_code == 201
+        post_history(dataset, tid, "P3", events)
 
     # parked in pending at 0:10; the customer answered at 0:20; still pending at 3:00
     ticket("T5", [("status", "pending", 10), ("customer_reply", None, 20)])
@@ -259,14 +266,7 @@ def test_pause_abuse_right_before_due_and_pauses_ended_by_a_solve(
     clock.set(START + timedelta(hours=10))
 
     def ticket(tid: str, events: list[tuple[str, str | None, float]]) -> None:
-        docs = [{"id": f"{tid}-c", "type": "created", "at": at(0)}]
-        for n, (kind, status, minute) in enumerate(events):
-            doc: dict[str, Any] = {"id": f"{tid}-{n}", "type": kind, "at": at(minute)}
-            if status is not None:
-                doc["status"] = status
-            docs.append(doc)
-        body = {"id": tid, "priority": "P2", "events": docs}
-        assert dataset.post("/api/v1/tickets", body).status_code == 201, tid
+        post_history(dataset, tid, "P2", events)
 
     # Running 0:00-1:00, 1:10-4:20, 4:30-5:00, 5:20-6:40 (360 of 480 minutes), solved
     # at 7:10 while paused. The warning: 240 minutes of running time, at 4:10. The pause
@@ -736,14 +736,7 @@ def test_pause_abuse_a_pause_ended_by_a_solve_stays_ended_after_a_reopening(
     """
 
     def ticket(tid: str, events: list[tuple[str, str | None, float]]) -> None:
-        docs = [{"id": f"{tid}-c", "type": "created", "at": at(0)}]
-        for n, (kind, status, minute) in enumerate(events):
-            doc: dict[str, Any] = {"id": f"{tid}-{n}", "type": kind, "at": at(minute)}
-            if status is not None:
-                doc["status"] = status
-            docs.append(doc)
-        body = {"id": tid, "priority": "P3", "events": docs}
-        assert dataset.post("/api/v1/tickets", body).status_code == 201, tid
+        post_history(dataset, tid, "P3", events)
 
     ticket(
         "V1",
