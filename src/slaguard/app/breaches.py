@@ -213,7 +213,7 @@ def confirm(
             known = ", ".join(taxonomy)
             raise TicketError(f"unknown reason {reason!r} (one of {known})", "reason")
         now = svc.clock()
-        who = f"{principal.role.value} of {principal.tenant}"
+        who = principal.actor
         b.reason, b.confirmed_by, b.confirmed_us, b.note = reason, who, now, note
         audit.record(
             s,

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from slaguard.app import audit
 from slaguard.app.services import Services
@@ -41,6 +42,8 @@ __all__ = [
     "config_source",
     "config_version",
     "frozen_mapping",
+    "latest_version",
+    "latest_version_in",
     "read_config_text",
     "sla_config",
     "validate_config",
@@ -199,11 +202,14 @@ def sla_config(svc: Services, *, tenant_id: int, version: int) -> SlaConfig:
 
 def latest_version(svc: Services, *, tenant_id: int) -> int | None:
     with svc.reading() as s:
-        return s.scalar(
-            select(func.max(ConfigVersionRow.version)).where(
-                ConfigVersionRow.tenant_id == tenant_id
-            )
-        )
+        return latest_version_in(s, tenant_id)
+
+
+def latest_version_in(s: Session, tenant_id: int) -> int | None:
+    """`latest_version` in the caller's transaction."""
+    return s.scalar(
+        select(func.max(ConfigVersionRow.version)).where(ConfigVersionRow.tenant_id == tenant_id)
+    )
 
 
 def breach_taxonomy(svc: Services, *, tenant_id: int) -> tuple[str, ...]:

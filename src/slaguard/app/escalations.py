@@ -90,7 +90,7 @@ def acknowledge(
         esc = s.get(EscalationRow, escalation_id)
         if esc is None or esc.tenant_id != principal.tenant_id:
             raise NotFoundError(f"no escalation {escalation_id}", "escalation")
-        _ack(s, esc, who or f"{principal.role.value} of {principal.tenant}", svc.clock())
+        _ack(s, esc, who or principal.actor, svc.clock())
         external = s.scalar(select(TicketRow.external_id).where(TicketRow.id == esc.ticket_id))
         return escalation_view(esc, external or "")
 

@@ -110,7 +110,7 @@ def stored(s: Session, cache: HistoryCache, row: TicketRow) -> Stored:
         rows = s.execute(_STORED_FROM, {"ticket_id": row.id, "offset": len(known) - 1}).all()
         if rows and rows[0].key == known[-1].id:
             return Stored(known, [r.data for r in rows[1:]])
-    return Stored((), [r.data for r in s.execute(_STORED, {"ticket_id": row.id})])
+    return Stored((), documents(s, row))
 
 
 def documents(s: Session, row: TicketRow) -> list[dict[str, Any]]:

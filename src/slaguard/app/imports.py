@@ -1388,7 +1388,7 @@ def import_file(
     started = time.perf_counter()
     summary = ImportSummary(str(path), form.value, principal.tenant)
     run = _ImportRun(svc, principal.tenant_id, version, config, summary, progress, after_batch)
-    run.actor = f"{principal.role.value} of {principal.tenant}"  # as create_ticket has it
+    run.actor = principal.actor  # as create_ticket has it
     try:
         run.all(_Reader(path, form), batch, workers)
     except KeyboardInterrupt:

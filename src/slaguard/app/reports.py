@@ -408,8 +408,7 @@ def coverage(
     """Counted, breached and warned instances from the daily rollups (as compliance);
     the escalated ones from the few instances an escalation level fired for."""
     counts = _counts(svc, tenant_id, [w], group_by, now)[0]
-    lateral = not svc.is_sqlite and not _needs_tickets(group_by)
-    q = _escalated(tenant_id, w, group_by, now, lateral=lateral)
+    q = _escalated(tenant_id, w, group_by, now, postgres=not svc.is_sqlite)
     with _reading(svc) as s:
         escalated = {(r.segment, r.metric): int(r.escalated) for r in s.execute(q)}
         if svc.is_sqlite:
@@ -448,7 +447,7 @@ _RESOLUTION = "resolution"
 
 
 def _escalated(
-    tenant_id: int, w: Window, group_by: str | None, now: int, *, lateral: bool
+    tenant_id: int, w: Window, group_by: str | None, now: int, *, postgres: bool
 ) -> Select[Any]:
     """Per (segment, metric), the counted instances an escalation level fired for: the
     few distinct (ticket, metric, cycle) of `escalations`, each looked up by the clocks'
@@ -470,7 +469,7 @@ def _escalated(
         ClockRow.metric == fired.c.metric,
         ClockRow.cycle == fired.c.cycle,
     )
-    if lateral:
+    if postgres and not _needs_tickets(group_by):
         found = (
             select(ClockRow.ticket_id, ClockRow.metric, ClockRow.policy)
             .where(same, where)

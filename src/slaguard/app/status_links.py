@@ -95,7 +95,7 @@ def create_link(
             ticket_id,
             {"expires_at": from_us(expires).isoformat(), "days": days},
             now=now,
-            actor=f"{principal.role.value} of {principal.tenant}",
+            actor=principal.actor,
         )
     token = sign(svc.secret, PURPOSE, f"{principal.tenant_id}.{pk}", expires_us=expires)
     return StatusLink(f"{svc.public_url}/status/{token}", token, expires)

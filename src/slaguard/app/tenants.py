@@ -51,6 +51,11 @@ class Principal:
     tenant: str
     role: Role
 
+    @property
+    def actor(self) -> str:
+        """Who acted, as the audit trail and acknowledgements name a key's holder."""
+        return f"{self.role.value} of {self.tenant}"
+
 
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()

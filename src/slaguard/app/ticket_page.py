@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from slaguard.app.configs import breach_taxonomy, latest_version, sla_config
+from slaguard.app.configs import latest_version, sla_config
 from slaguard.app.escalations import Fired
 from slaguard.app.services import Services
 from slaguard.app.tenants import Principal
@@ -145,6 +145,7 @@ def load(svc: Services, *, principal: Principal, ticket_id: str) -> TicketPage:
         created_us, updated_us = row.created_us, row.updated_us
         fields, version = row.document, row.config_version
     config = sla_config(svc, tenant_id=principal.tenant_id, version=version)
+    latest = latest_version(svc, tenant_id=principal.tenant_id) or version
     docs = [data for _id, _at, data in events]
     now = svc.clock()
     ev = evaluate_us(parse_ticket({**fields, "events": docs}, config), config, now)
@@ -161,6 +162,7 @@ def load(svc: Services, *, principal: Principal, ticket_id: str) -> TicketPage:
         deliveries=deliveries,
         more_deliveries=len(outbox) > DELIVERIES,
         breaches=breaches,
-        reasons=breach_taxonomy(svc, tenant_id=principal.tenant_id),
-        latest_version=latest_version(svc, tenant_id=principal.tenant_id) or version,
+        # the taxonomy as it stands (`configs.breach_taxonomy`): the latest version's
+        reasons=sla_config(svc, tenant_id=principal.tenant_id, version=latest).breach_reasons,
+        latest_version=latest,
     )

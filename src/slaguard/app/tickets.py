@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, func, or_, select, text, update
+from sqlalchemy import Select, bindparam, exists, or_, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -30,13 +30,13 @@ from slaguard.app import audit, history
 from slaguard.app.automation import event_triggers
 from slaguard.app.breaches import note_breaches
 from slaguard.app.clock_rows import store_clocks
-from slaguard.app.configs import latest_version, sla_config
+from slaguard.app.configs import latest_version, latest_version_in, sla_config
 from slaguard.app.services import Services, on_commit
 from slaguard.app.tenants import Principal, Role, require
 from slaguard.app.timers import plan_timers
 from slaguard.db.rollups import REPORT_COLUMNS, TICKET_DIMS, dim_value
 from slaguard.db.statements import insert_many
-from slaguard.db.tables import ClockRow, ConfigVersionRow, EventRow, LinkRow, TicketRow
+from slaguard.db.tables import ClockRow, EventRow, LinkRow, TicketRow
 from slaguard.domain.calendar import from_us
 from slaguard.domain.engine import Evaluation, evaluate_us
 from slaguard.domain.errors import (
@@ -231,7 +231,7 @@ def create_ticket(
             external_id,
             {"fields": fields},
             now=now,
-            actor=f"{principal.role.value} of {principal.tenant}",
+            actor=principal.actor,
         )
         new = [("created", "created"), *((str(d.get("type")), d["id"]) for d in docs)]
         written, ticket = event_triggers(
@@ -700,10 +700,7 @@ def reapply_config(
         row = _ticket_row(s, principal.tenant_id, ticket_id, lock=True)
         if row is None:
             raise NotFoundError(f"no ticket {ticket_id!r}", "ticket")
-        versions = select(func.max(ConfigVersionRow.version)).where(
-            ConfigVersionRow.tenant_id == row.tenant_id
-        )
-        latest = s.scalar(versions)
+        latest = latest_version_in(s, row.tenant_id)
         target = latest if version is None else version
         if target is None or latest is None or target > latest:
             raise NotFoundError(f"no configuration version {target}", "version")
@@ -744,7 +741,7 @@ def reapply_config(
             ticket_id,
             {"from": old, "to": target},
             now=now,
-            actor=f"{principal.role.value} of {principal.tenant}",
+            actor=principal.actor,
         )
         return ticket_view(row)
 

@@ -41,6 +41,7 @@ from slaguard.domain.errors import ConfigError, RequestError, TicketError
 from slaguard.domain.explain import evaluation_json, evaluation_text
 from slaguard.domain.priorities import PriorityNames
 from slaguard.domain.states import ClockState
+from slaguard.schemas.json_kinds import json_kind
 
 __all__ = ["router"]
 
@@ -81,7 +82,7 @@ def create_ticket(
     The answer is the ticket as `GET /tickets/{id}` shows it. An event without an `id` is
     keyed by its content; with one, the id must be new to the tenant."""
     if not isinstance(body, dict):
-        raise TicketError(f"a ticket is a JSON object, got {_json_type(body)}")
+        raise TicketError(f"a ticket is a JSON object, got {json_kind(body)}")
     result = tickets.create_ticket(svc, principal=principal, document=body)
     metrics.tickets_created.inc()
     metrics.events_ingested.inc(len(result.events))
@@ -277,9 +278,3 @@ def reapply_config(
     version cannot take (a priority or status it does not know) is 409 naming it."""
     view = tickets.reapply_config(svc, principal=principal, ticket_id=ticket_id, version=version)
     return JSONResponse(view)
-
-
-def _json_type(value: Any) -> str:
-    return {list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(value), "a number"
-    )
