@@ -29,6 +29,7 @@ __all__ = ["RETRY_BROKEN_US", "lock_due", "next_due", "process_due"]
 log = structlog.get_logger("slaguard.worker")
 
 RETRY_BROKEN_US = 60_000_000  # a ticket that failed is tried again after this
+_REFILLS = 4  # rounds of filling a batch up after tickets another worker just emptied
 
 
 def next_due(svc: Services) -> int | None:
@@ -63,13 +64,30 @@ def lock_due(
         .join_from(ticket_id.class_, TicketRow, TicketRow.id == ticket_id)
         .where(due)
         .order_by(soonest)
-        .limit(limit)
     )
-    if not svc.is_sqlite:
-        q = q.with_for_update(of=TicketRow, skip_locked=True)
-    # a ticket with several due rows comes once (the same object: one identity)
-    rows = {row.id: row for row in s.scalars(q)}
-    return [rows[k] for k in sorted(rows)]
+    if svc.is_sqlite:  # one writer at a time: what it reads stays due
+        # a ticket with several due rows comes once (the same object: one identity)
+        rows = {row.id: row for row in s.scalars(q.limit(limit))}
+        return [rows[k] for k in sorted(rows)]
+    q = q.with_for_update(of=TicketRow, skip_locked=True)
+    taken: dict[int, TicketRow] = {}
+    for _ in range(_REFILLS):
+        found = {
+            row.id: row
+            for row in s.scalars(q.where(TicketRow.id.not_in(taken)).limit(limit - len(taken)))
+        }
+        if not found:
+            break
+        # A ticket another worker held when the statement began is locked once that
+        # worker commits, and PostgreSQL re-checks only the locked ticket row: the due
+        # rows the other worker deleted still join from the statement's snapshot. A new
+        # statement sees them gone, so the tickets with nothing left due are left out
+        # (they stay locked, harmlessly, until commit) and the batch filled up again.
+        still = set(s.scalars(select(ticket_id).where(due, ticket_id.in_(found)).distinct()))
+        taken.update((k, row) for k, row in found.items() if k in still)
+        if len(still) == len(found) or len(taken) == limit:
+            break
+    return [taken[k] for k in sorted(taken)]
 
 
 def process_due(
