@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from apihelpers import START, FakeClock, Tenant
 from reportdata import CONFIG, at, four_tickets
 
+from servers import ok, slaguard
 from slaguard.app import configs
 from slaguard.app.refresh import refresh_due
 from slaguard.app.reports import COLUMNS, REPORTS
@@ -158,6 +160,33 @@ def test_csv_download(dataset: Tenant) -> None:
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert {(row["segment"], row["metric"]) for row in rows} >= {("a", "first_response")}
+
+
+def test_the_cli_prints_the_apis_rows_whole_when_piped(dataset: Tenant, services: Services) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SLAGUARD_")}
+    env = {
+        **clean,
+        "SLAGUARD_DATABASE_URL": services.engine.url.render_as_string(hide_password=False),
+        "COLUMNS": "60",  # a narrow terminal's width: not one a pipe is cut to
+    }
+    window = ["--from", at(0), "--to", at(24 * 60), "--group-by", "team"]
+    api = report(dataset, "compliance", group_by="team")
+    cli = ["report", "compliance", "--tenant", dataset.name, *window]
+
+    as_csv = ok(slaguard(env, *cli, "--format", "csv"))
+    rows = list(csv.DictReader(io.StringIO(as_csv)))
+    assert rows == [{k: "" if v is None else str(v) for k, v in row.items()} for row in api]
+
+    table = ok(slaguard(env, *cli)).splitlines()
+    header = next(line for line in table if "segment" in line)
+    assert [cell.strip() for cell in header.strip("┃").split("┃")] == list(COLUMNS["compliance"])
+    body = [line for line in table if line.startswith("│")]
+    assert len(body) == len(api)  # one line a row: nothing wrapped
+    for line, row in zip(body, api, strict=True):
+        cells = line.strip("│").split("│")
+        assert [c.strip() for c in cells] == ["" if v is None else str(v) for v in row.values()]
+        counted = cells[list(COLUMNS["compliance"]).index("counted")]
+        assert counted.endswith(f"{row['counted']} ")  # numbers to the right
 
 
 def test_bad_requests_name_the_field(dataset: Tenant) -> None:

@@ -75,11 +75,15 @@ def report(
     if fmt == "csv":
         typer.echo(to_csv(name, rows), nl=False)
         return
-    from rich.console import Console
     from rich.table import Table
 
+    from slaguard.cli.tables import print_table
+
     names = reports.columns(name)
-    table = Table(*names, title=f"{name}: {result['from']} to {result['to']}")
+    table = Table(title=f"{name}: {result['from']} to {result['to']}")
+    for column in names:
+        numbers = all(isinstance(row[column], int | float | None) for row in rows)
+        table.add_column(column, justify="right" if rows and numbers else "left")
     for row in rows:
         table.add_row(*("" if row[c] is None else str(row[c]) for c in names))
-    Console().print(table)
+    print_table(table)

@@ -114,8 +114,9 @@ def list_outbox(
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    from rich.console import Console
     from rich.table import Table
+
+    from slaguard.cli.tables import print_table
 
     table = Table("delivery id", "state", "kind", "to", "ticket", "attempts", "last error")
     for r in rows:
@@ -129,7 +130,7 @@ def list_outbox(
             str(r["attempts"]),
             r["last_error"] or "",
         )
-    Console().print(table)
+    print_table(table)
 
 
 @outbox_app.command("retry")
