@@ -119,6 +119,36 @@ def test_errors_are_one_line_and_exit_2(
     assert needle in r.stderr
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "compliance", "--tenant", "acme"],
+        ["tenants", "create", "acme"],
+        ["audit", "verify", "--tenant", "acme"],
+    ],
+)
+def test_a_database_not_migrated_or_out_of_reach_is_one_line(
+    env: dict[str, str], free_port_url: str, args: list[str]
+) -> None:
+    r = slaguard(env, *args)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert r.stderr.strip().splitlines() == [
+        f"error: the database {env['SLAGUARD_DATABASE_URL']} is not ready (it has no "
+        "slaguard schema): run `slaguard migrate`"
+    ]
+    r = slaguard({**env, "SLAGUARD_DATABASE_URL": free_port_url}, *args)
+    assert r.returncode == 2, r.stdout + r.stderr
+    (line,) = r.stderr.strip().splitlines()
+    assert line.startswith("error: cannot reach the database postgresql+psycopg://slaguard:***@")
+    assert "s3cret" not in line
+
+
+@pytest.fixture
+def free_port_url() -> str:
+    """A PostgreSQL URL with a password, on a port nothing listens on."""
+    return f"postgresql://slaguard:s3cret@127.0.0.1:{free_port()}/slaguard"
+
+
 def test_a_duplicate_tenant_is_refused(acme_env: dict[str, str]) -> None:
     r = slaguard(acme_env, "tenants", "create", "acme")
     assert r.returncode == 2

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy.exc import DBAPIError
 
 from slaguard.app.services import Services
 from slaguard.app.tenants import Role
+from slaguard.domain.errors import ConfigError
 
 __all__ = [
     "JsonOpt",
@@ -37,16 +39,34 @@ TenantOpt = Annotated[str, typer.Option("--tenant", help="The tenant's name")]
 
 
 @contextmanager
-def open_services() -> Iterator[Services]:
-    """The services on the configured database, closed when the block ends."""
+def open_services(*, migrating: bool = False) -> Iterator[Services]:
+    """The services on the configured database, closed when the block ends. A database
+    error in the block that comes from a database out of reach or not migrated (unless
+    `migrating` it) becomes a one-line `ConfigError` saying so."""
     from slaguard.bootstrap import build_services
     from slaguard.settings import load_settings
 
     svc = build_services(load_settings())
     try:
         yield svc
+    except DBAPIError as exc:
+        raise _database_problem(svc, exc, migrating) from exc
     finally:
         svc.engine.dispose()
+
+
+def _database_problem(svc: Services, exc: DBAPIError, migrating: bool) -> Exception:
+    from slaguard.db.migrate import schema_behind
+
+    where = svc.engine.url.render_as_string()
+    try:
+        behind = schema_behind(svc.engine)
+    except DBAPIError as unreachable:
+        first = str(unreachable.orig).strip().splitlines()[0] if unreachable.orig else ""
+        return ConfigError(f"cannot reach the database {where}: {first}")
+    if behind is not None and not migrating:
+        return ConfigError(f"the database {where} is not ready ({behind}): run `slaguard migrate`")
+    return exc
 
 
 def emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
@@ -57,7 +77,7 @@ def migrate() -> None:
     """Bring the database schema up to date (Alembic upgrade to head)."""
     from slaguard.db.migrate import upgrade
 
-    with open_services() as svc:
+    with open_services(migrating=True) as svc:
         upgrade(svc.write_engine)
         typer.echo(f"database schema is up to date ({svc.engine.url.render_as_string()})")
 

@@ -126,7 +126,6 @@ def import_tickets(
 
     Running the same import again skips what is already in and finishes the rest.
     """
-    from sqlalchemy.exc import DBAPIError
 
     from slaguard.app.imports import guess_format, import_file
     from slaguard.app.tenants import Principal, Role, tenant_named
@@ -137,12 +136,7 @@ def import_tickets(
         raise ConfigError(f"no such file: {file}", "FILE")
     bar = _Bar() if sys.stderr.isatty() else None
     with open_services() as svc:
-        try:
-            tenant_id = tenant_named(svc, tenant)
-        except DBAPIError as exc:
-            raise ConfigError(
-                f"the database is not ready ({exc.orig}): run `slaguard migrate` first"
-            ) from None
+        tenant_id = tenant_named(svc, tenant)
         # The operator at the console acts for the tenant with full rights.
         principal = Principal(tenant_id=tenant_id, tenant=tenant, role=Role.ADMIN)
         try:

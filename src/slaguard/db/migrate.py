@@ -6,9 +6,11 @@ from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-__all__ = ["alembic_config", "downgrade", "upgrade"]
+__all__ = ["alembic_config", "downgrade", "schema_behind", "upgrade"]
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -31,3 +33,16 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
+
+
+def schema_behind(engine: Engine) -> str | None:
+    """Why the database's schema is not the one this version of slaguard needs (None:
+    it is); connection errors propagate."""
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current == head:
+        return None
+    if current is None:
+        return "it has no slaguard schema"
+    return f"its schema is at revision {current}, this version needs {head}"
