@@ -125,6 +125,8 @@ def test_errors_are_one_line_and_exit_2(
         ["report", "compliance", "--tenant", "acme"],
         ["tenants", "create", "acme"],
         ["audit", "verify", "--tenant", "acme"],
+        ["serve"],
+        ["worker", "--once"],
     ],
 )
 def test_a_database_not_migrated_or_out_of_reach_is_one_line(

@@ -27,6 +27,7 @@ __all__ = [
     "keys_app",
     "migrate",
     "open_services",
+    "require_schema",
     "tenants_app",
 ]
 
@@ -56,6 +57,18 @@ def open_services(*, migrating: bool = False) -> Iterator[Services]:
 
 
 def _database_problem(svc: Services, exc: DBAPIError, migrating: bool) -> Exception:
+    return _schema_problem(svc, migrating=migrating) or exc
+
+
+def require_schema(svc: Services) -> None:
+    """Refuse to start a server or worker on a database out of reach or not migrated:
+    it would fail every request and every round."""
+    problem = _schema_problem(svc)
+    if problem is not None:
+        raise problem
+
+
+def _schema_problem(svc: Services, *, migrating: bool = False) -> ConfigError | None:
     from slaguard.db.migrate import schema_behind
 
     where = svc.engine.url.render_as_string()
@@ -66,7 +79,7 @@ def _database_problem(svc: Services, exc: DBAPIError, migrating: bool) -> Except
         return ConfigError(f"cannot reach the database {where}: {first}")
     if behind is not None and not migrating:
         return ConfigError(f"the database {where} is not ready ({behind}): run `slaguard migrate`")
-    return exc
+    return None
 
 
 def emit(as_json: bool, payload: dict[str, Any], text: str) -> None:

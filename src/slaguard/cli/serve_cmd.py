@@ -31,21 +31,30 @@ def serve(
 ) -> None:
     """Serve the API (and /docs, /healthz, /metrics). Run `slaguard migrate` first."""
     from slaguard.bootstrap import build_services
+    from slaguard.cli.admin_cmd import require_schema
     from slaguard.db.engine import is_sqlite
+    from slaguard.domain.errors import ConfigError
     from slaguard.settings import load_settings
 
     settings = load_settings()
     host = host or settings.host
     port = port if port is not None else settings.port
-    if workers == 1:
-        run_server(settings, build_services(settings), host=host, port=port)
-        return
-    if is_sqlite(settings.database_url):
+    if workers > 1 and is_sqlite(settings.database_url):
         raise typer.BadParameter(
             "several server processes need PostgreSQL: SQLite has one writer at a time "
             "(one process commits concurrent requests together)",
             param_hint="--workers",
         )
+    services = build_services(settings)
+    try:
+        require_schema(services)
+    except ConfigError:
+        services.engine.dispose()
+        raise
+    if workers == 1:
+        run_server(settings, services, host=host, port=port)
+        return
+    services.engine.dispose()  # each server process opens its own
     run_workers(settings, host=host, port=port, workers=workers)
 
 

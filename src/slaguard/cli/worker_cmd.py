@@ -29,14 +29,16 @@ def worker(
     """Run the timers and deliver notifications until stopped (Ctrl-C / SIGTERM)."""
     from slaguard.api.observability import configure_logging
     from slaguard.bootstrap import build_services
+    from slaguard.cli.admin_cmd import require_schema
     from slaguard.settings import load_settings
     from slaguard.worker.crash import checkpoint_from_env
 
     settings = load_settings()
-    configure_logging(json=settings.log_json, level=settings.log_level)
     svc = build_services(settings)
     svc.checkpoint = checkpoint_from_env()
     try:
+        require_schema(svc)
+        configure_logging(json=settings.log_json, level=settings.log_level)
         asyncio.run(_work(svc, settings, once=once))
     finally:
         svc.engine.dispose()

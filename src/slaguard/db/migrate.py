@@ -36,13 +36,16 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
 
 
 def schema_behind(engine: Engine) -> str | None:
-    """Why the database's schema is not the one this version of slaguard needs (None:
-    it is); connection errors propagate."""
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    """Why the database's schema is older than this version of slaguard needs (None: it
+    is not: up to date, or newer, as while a newer version is rolled out); connection
+    errors propagate."""
+    scripts = ScriptDirectory.from_config(alembic_config(engine))
+    head = scripts.get_current_head()
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
-    if current == head:
-        return None
     if current is None:
         return "it has no slaguard schema"
+    known = {script.revision for script in scripts.walk_revisions()}
+    if current == head or current not in known:
+        return None
     return f"its schema is at revision {current}, this version needs {head}"
