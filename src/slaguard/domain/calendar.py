@@ -457,10 +457,11 @@ class BusinessCalendar:
         starts: list[int] = []
         ends: list[int] = []
         day = first
-        instant = self._instant_us
+        tz = self.tz
+        instant = local_instant_us
         while day < end:
             for a, b in self.ranges_on(day):
-                s, e = instant(day, a), instant(day, b)
+                s, e = instant(tz, day, a), instant(tz, day, b)
                 if e <= s:
                     continue  # a range wholly inside a skipped DST hour
                 if ends and s <= ends[-1]:
@@ -479,8 +480,8 @@ class BusinessCalendar:
         table = _Table(
             first_day=first,
             end_day=end,
-            lo=instant(first, 0),
-            hi=instant(end, 0),
+            lo=instant(tz, first, 0),
+            hi=instant(tz, end, 0),
             starts=starts,
             ends=ends,
             cum=cum,
@@ -491,31 +492,6 @@ class BusinessCalendar:
         self._table = table
         return table
 
-    def _instant_us(self, day: date, minute: int) -> int:
-        """The instant of a local wall time, by the DST rules in the module docstring."""
-        if minute >= MINUTES_PER_DAY:
-            day += _ONE_DAY
-            minute -= MINUTES_PER_DAY
-        wall = datetime(day.year, day.month, day.day, minute // 60, minute % 60)  # noqa: DTZ001
-        first = wall.replace(tzinfo=self.tz)  # fold=0: the first occurrence if ambiguous
-        us = to_us(first)
-        if from_us(us, self.tz).replace(tzinfo=None) == wall:
-            return us
-        # Nonexistent wall time: fold=0 read it with the offset from before the jump,
-        # fold=1 with the offset after; the transition lies between. Find it by bisection
-        # on whole seconds (zone transitions fall on whole seconds).
-        lo = to_us(wall.replace(tzinfo=self.tz, fold=1)) // US_PER_SECOND
-        hi = us // US_PER_SECOND
-        lo, hi = min(lo, hi), max(lo, hi)
-        before = from_us(lo * US_PER_SECOND, self.tz).utcoffset()
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if from_us(mid * US_PER_SECOND, self.tz).utcoffset() == before:
-                lo = mid
-            else:
-                hi = mid
-        return hi * US_PER_SECOND
-
     def __repr__(self) -> str:
         return f"BusinessCalendar(name={self.name!r}, timezone={self.tz.key!r})"
 
@@ -523,6 +499,33 @@ class BusinessCalendar:
 # ---------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------
+
+
+def local_instant_us(tz: tzinfo, day: date, minute: int) -> int:
+    """The instant of the wall time `minute` after local midnight of `day` in `tz`, by the
+    DST rules in the module docstring (`minute` 1440 is midnight of the next day)."""
+    if minute >= MINUTES_PER_DAY:
+        day += _ONE_DAY
+        minute -= MINUTES_PER_DAY
+    wall = datetime(day.year, day.month, day.day, minute // 60, minute % 60)  # noqa: DTZ001
+    first = wall.replace(tzinfo=tz)  # fold=0: the first occurrence if ambiguous
+    us = to_us(first)
+    if from_us(us, tz).replace(tzinfo=None) == wall:
+        return us
+    # Nonexistent wall time: fold=0 read it with the offset from before the jump,
+    # fold=1 with the offset after; the transition lies between. Find it by bisection
+    # on whole seconds (zone transitions fall on whole seconds).
+    lo = to_us(wall.replace(tzinfo=tz, fold=1)) // US_PER_SECOND
+    hi = us // US_PER_SECOND
+    lo, hi = min(lo, hi), max(lo, hi)
+    before = from_us(lo * US_PER_SECOND, tz).utcoffset()
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if from_us(mid * US_PER_SECOND, tz).utcoffset() == before:
+            lo = mid
+        else:
+            hi = mid
+    return hi * US_PER_SECOND
 
 
 def zone_named(name: str) -> ZoneInfo:

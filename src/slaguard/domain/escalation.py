@@ -23,12 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import time, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from slaguard.domain.calendar import from_us, to_us
+from slaguard.domain.calendar import MINUTES_PER_DAY, from_us, local_instant_us
 from slaguard.domain.match import Match
 from slaguard.domain.states import ClockState
 from slaguard.domain.workflow import StatusCategory
@@ -231,22 +231,23 @@ class QuietHours:
     zone: ZoneInfo
 
     def release_at(self, at_us: int) -> int | None:
-        """The instant the quiet window holding `at_us` ends; None when not quiet."""
-        local = from_us(at_us).astimezone(self.zone)
-        clock = local.time().replace(tzinfo=None)
+        """The instant the quiet window holding `at_us` ends; None when not quiet.
+
+        The window of a local date D runs from D at `start` to `end` (on D + 1 when it
+        spans midnight), each wall time made an instant by the calendars' DST rules: an
+        ambiguous time is its first occurrence, a skipped one the transition."""
         if self.start == self.end:
             return None
-        if self.start < self.end:
-            quiet = self.start <= clock < self.end
-            end_day = local.date()
-        else:
-            quiet = clock >= self.start or clock < self.end
-            end_day = local.date() + timedelta(days=1) if clock >= self.start else local.date()
-        if not quiet:
-            return None
-        end = datetime.combine(end_day, self.end, tzinfo=self.zone)
-        # a wall time skipped by a DST change resolves through UTC, like the calendars
-        return to_us(end.astimezone(UTC))
+        start = self.start.hour * 60 + self.start.minute
+        end = self.end.hour * 60 + self.end.minute
+        if end < start:
+            end += MINUTES_PER_DAY
+        today = from_us(at_us, self.zone).date()
+        for day in (today - timedelta(days=1), today):
+            release = local_instant_us(self.zone, day, end)
+            if local_instant_us(self.zone, day, start) <= at_us < release:
+                return release
+        return None
 
 
 class ChannelType(StrEnum):
