@@ -58,3 +58,21 @@ def test_a_diamond_is_not_a_cycle() -> None:
 def test_unknown_kind() -> None:
     with pytest.raises(LinkError, match="unknown link kind"):
         LinkGraph().add("A", "blocks", "B")
+
+
+def test_a_cycle_through_both_kinds_is_refused() -> None:
+    # B duplicates A, so A being caused by B would make A its own cause.
+    g = LinkGraph.of([("B", DUPLICATE_OF, "A")])
+    with pytest.raises(LinkError, match="cycle: A -> B -> A") as err:
+        g.add("A", CAUSED_BY, "B")
+    assert err.value.path == "cause"
+    assert "A" not in g.caused_by
+
+
+def test_a_duplicate_that_closes_a_cause_cycle_is_refused() -> None:
+    g = LinkGraph.of([("B", CAUSED_BY, "A"), ("C", CAUSED_BY, "B")])
+    with pytest.raises(LinkError, match="cycle: A -> C -> B -> A") as err:
+        g.add("A", DUPLICATE_OF, "C")
+    assert err.value.path == "original"
+    assert "A" not in g.duplicate_of
+    g.add("C", DUPLICATE_OF, "A")  # the other way round is no cycle

@@ -2,7 +2,10 @@
 
     duplicate-of   a ticket is a duplicate of one original only, and an original is
                    never itself a duplicate (so duplicate chains have length one)
-    caused-by      any number of causes, but the links never form a cycle
+    caused-by      any number of causes
+
+and the links, of both kinds together, never form a cycle (B a duplicate of A and A
+caused by B would make A its own cause).
 
 `LinkGraph` holds a tenant's links; `check` refuses a new link that would break a rule
 (raising LinkError, naming the field and the tickets involved) and `add` records it.
@@ -77,24 +80,37 @@ class LinkGraph:
                 "an original cannot itself be a duplicate",
                 path,
             )
+        self._check_cycle(ticket, original, path)
 
     def _check_cause(self, ticket: str, cause: str, path: str) -> None:
         if ticket == cause:
             raise LinkError(f"ticket {ticket!r} cannot be caused by itself", path)
-        cycle = self._path(cause, ticket)
+        self._check_cycle(ticket, cause, path)
+
+    def _check_cycle(self, ticket: str, other: str, path: str) -> None:
+        """Refuse a link ticket -> other when the links already lead from other to ticket."""
+        cycle = self._path(other, ticket)
         if cycle is not None:
             chain = " -> ".join([ticket, *cycle])
-            raise LinkError(f"caused-by links would form a cycle: {chain}", path)
+            raise LinkError(f"links would form a cycle: {chain}", path)
+
+    def _linked(self, node: str) -> list[str]:
+        """The tickets `node` links to: its causes and its original."""
+        out = set(self.caused_by.get(node, ()))
+        original = self.duplicate_of.get(node)
+        if original is not None:
+            out.add(original)
+        return sorted(out)
 
     def _path(self, start: str, goal: str) -> list[str] | None:
-        """A caused-by path start -> ... -> goal, if one exists (depth-first, iterative)."""
+        """A path of links start -> ... -> goal, if one exists (depth-first, iterative)."""
         stack: list[tuple[str, list[str]]] = [(start, [start])]
         seen = {start}
         while stack:
             node, path = stack.pop()
             if node == goal:
                 return path
-            for nxt in sorted(self.caused_by.get(node, ())):
+            for nxt in self._linked(node):
                 if nxt not in seen:
                     seen.add(nxt)
                     stack.append((nxt, [*path, nxt]))
