@@ -660,6 +660,17 @@ def test_oracle_agrees_with_hand_computed_elapsed(
     assert Oracle(CALENDARS[name]).elapsed_minutes(utc(start), utc(end)) * M == expected
 
 
+def test_elapsed_backwards_past_the_years_already_computed() -> None:
+    # A fresh calendar computes the years around its first query; a later query whose
+    # end lies years before its start must still count every open hour between them.
+    cal = BusinessCalendar.from_config(CALENDARS["utc_9_17"])
+    assert cal.elapsed(z(2026, 11, 23, 12), z(2026, 11, 23, 13)) == H
+    start, end = z(2026, 11, 23, 12), z(2020, 1, 6, 12)  # both Mondays: 359 whole weeks
+    expected = 359 * 40 * H
+    assert cal.elapsed(start, end) == -expected
+    assert cal.elapsed(end, start) == expected
+
+
 def test_elapsed_accepts_mixed_time_zones() -> None:
     cal = calendar("utc_9_17")
     start = z(2026, 6, 15, 9).astimezone(TOKYO)

@@ -411,9 +411,9 @@ class BusinessCalendar:
 
     # -- the lazily built table --------------------------------------------------------
 
-    def _covering(self, lo: int, hi: int | None = None) -> _Table:
-        """A table whose window contains [lo, hi]."""
-        hi = lo if hi is None else hi
+    def _covering(self, a: int, b: int | None = None) -> _Table:
+        """A table whose window contains both instants (in either order)."""
+        lo, hi = (a, a) if b is None else (min(a, b), max(a, b))
         t = self._table
         if t is not None and t.lo <= lo and hi < t.hi:
             return t
@@ -426,8 +426,8 @@ class BusinessCalendar:
         t = self._table
         if t is not None and t.lo <= lo and hi < t.hi:
             return t
-        lo_day = from_us(min(lo, hi), self.tz).date() - _ONE_DAY
-        hi_day = from_us(max(lo, hi), self.tz).date() + 2 * _ONE_DAY
+        lo_day = from_us(lo, self.tz).date() - _ONE_DAY
+        hi_day = from_us(hi, self.tz).date() + 2 * _ONE_DAY
         if t is None:
             first = date(lo_day.year, 1, 1)
             end = date(hi_day.year + 1, 1, 1)
