@@ -3,7 +3,7 @@ and the `hub:` configuration section."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -83,6 +83,26 @@ def test_next_review_in_its_own_time_zone() -> None:
     # across the change to summer time the wall-clock time stays 09:00
     march = to_us(datetime(2027, 3, 24, 12, 0, tzinfo=UTC))
     assert next_review(cadence, march).isoformat() == "2027-03-29T09:00:00+02:00"
+
+
+def test_next_review_at_a_wall_time_the_clocks_skip_or_repeat() -> None:
+    # Stockholm: 2027-03-28 (a Sunday) skips 02:00-03:00; 2026-10-25 (a Sunday) has
+    # 02:00-03:00 twice
+    skipped = ReviewCadence(weekday=6, start=time(2, 30), timezone="Europe/Stockholm")
+    friday = to_us(datetime(2027, 3, 26, 12, 0, tzinfo=UTC))
+    start = next_review(skipped, friday)
+    assert to_us(start) == to_us(datetime(2027, 3, 28, 1, 0, tzinfo=UTC))  # the change
+    assert start.utcoffset() == timedelta(hours=2)
+
+    repeated = ReviewCadence(weekday=6, start=time(2, 30), timezone="Europe/Stockholm")
+    first = to_us(datetime(2026, 10, 25, 0, 30, tzinfo=UTC))  # 02:30 CEST, the first time
+    assert to_us(next_review(repeated, first)) == first  # at the start: this one
+    # 02:10 the second time (CET) is after the first 02:30: it has begun, next week's
+    second = to_us(datetime(2026, 10, 25, 1, 10, tzinfo=UTC))
+    assert next_review(repeated, second).isoformat() == "2026-11-01T02:30:00+01:00"
+    # 02:10 the first time (CEST) is before it
+    before = to_us(datetime(2026, 10, 25, 0, 10, tzinfo=UTC))
+    assert to_us(next_review(repeated, before)) == first
 
 
 _BASE: dict[str, Any] = {

@@ -32,9 +32,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+from slaguard.domain.calendar import from_us, local_instant_us
 
 __all__ = [
     "DEFAULT_OWNERS",
@@ -177,13 +179,15 @@ def work_next(
 
 
 def next_review(cadence: ReviewCadence, now_us: int) -> datetime:
-    """The next start of the review meeting at or after `now_us`, in its time zone
-    (the wall-clock time is kept across daylight-saving changes)."""
+    """The next start of the review meeting at or after `now_us`, in its time zone. The
+    wall-clock time is kept across daylight-saving changes, read by the calendars' rules
+    (a time that occurs twice is its first occurrence, a skipped one the change), and
+    compared with `now_us` as instants."""
     tz = ZoneInfo(cadence.timezone)
-    now = datetime.fromtimestamp(now_us / 1_000_000, UTC).astimezone(tz)
-    days = (cadence.weekday - now.weekday()) % 7
-    day = now.date() + timedelta(days=days)
-    start = datetime.combine(day, cadence.start, tzinfo=tz)
-    if start < now:
-        start = datetime.combine(day + timedelta(days=7), cadence.start, tzinfo=tz)
-    return start
+    today = from_us(now_us, tz).date()
+    day = today + timedelta(days=(cadence.weekday - today.weekday()) % 7)
+    minute = cadence.start.hour * 60 + cadence.start.minute
+    start = local_instant_us(tz, day, minute)
+    if start < now_us:
+        start = local_instant_us(tz, day + timedelta(days=7), minute)
+    return from_us(start, tz)
