@@ -64,6 +64,18 @@ def test_changes_are_recorded_in_order_and_the_chain_verifies(
     assert broken is None and checked == len(recorded) + 2
 
 
+def test_verify_reports_its_progress_batch_by_batch(trail: Tenant, services: Services) -> None:
+    total = audit.sealed_count(services, tenant_id=trail.tenant_id)
+    assert total == len(kinds(services, trail.tenant_id)) and total > 3
+    assert audit.unsealed_count(services, tenant_id=trail.tenant_id) == 0
+    told: list[int] = []
+    checked, broken = audit.verify(
+        services, tenant_id=trail.tenant_id, batch=2, progress=told.append
+    )
+    assert broken is None and checked == total
+    assert told == [min(n, total) for n in range(2, total + 2, 2)]
+
+
 def test_tenants_have_chains_of_their_own(
     trail: Tenant, globex: Tenant, services: Services
 ) -> None:

@@ -31,12 +31,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Any
 
-from sqlalchemy import LargeBinary, Text, bindparam, cast, func, select, text, type_coerce, update
+from sqlalchemy import (
+    ColumnElement,
+    LargeBinary,
+    Text,
+    bindparam,
+    cast,
+    func,
+    select,
+    text,
+    type_coerce,
+    update,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -54,6 +65,8 @@ __all__ = [
     "record",
     "record_many",
     "seal",
+    "sealed_count",
+    "unsealed_count",
     "verify",
 ]
 
@@ -191,8 +204,15 @@ class Break:
     reason: str
 
 
-def verify(svc: Services, *, tenant_id: int, batch: int = 20_000) -> tuple[int, Break | None]:
-    """Walk the tenant's sealed chain: (records checked, the first break or None)."""
+def verify(
+    svc: Services,
+    *,
+    tenant_id: int,
+    batch: int = 20_000,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[int, Break | None]:
+    """Walk the tenant's sealed chain: (records checked, the first break or None).
+    `progress` is told how many records are checked after each batch."""
     expected_seq, prev = 1, GENESIS
     checked = 0
     sha256 = hashlib.sha256
@@ -224,6 +244,8 @@ def verify(svc: Services, *, tenant_id: int, batch: int = 20_000) -> tuple[int, 
             prev = chained
             expected_seq += 1
             checked += 1
+        if progress is not None:
+            progress(checked)
     return checked, None
 
 
@@ -277,15 +299,17 @@ def _decoded(value: Any) -> Any:
 
 
 def unsealed_count(svc: Services, *, tenant_id: int) -> int:
+    return _count(svc, tenant_id, AuditRow.seq.is_(None))
+
+
+def sealed_count(svc: Services, *, tenant_id: int) -> int:
+    return _count(svc, tenant_id, AuditRow.seq.is_not(None))
+
+
+def _count(svc: Services, tenant_id: int, which: ColumnElement[bool]) -> int:
     with svc.reading() as s:
-        return int(
-            s.scalar(
-                select(func.count())
-                .select_from(AuditRow)
-                .where(AuditRow.tenant_id == tenant_id, AuditRow.seq.is_(None))
-            )
-            or 0
-        )
+        q = select(func.count()).select_from(AuditRow).where(AuditRow.tenant_id == tenant_id)
+        return int(s.scalar(q.where(which)) or 0)
 
 
 def export(svc: Services, *, tenant_id: int) -> Iterator[dict[str, Any]]:

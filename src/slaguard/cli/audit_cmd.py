@@ -9,8 +9,11 @@ from typing import Annotated
 import typer
 
 from slaguard.cli.admin_cmd import TenantOpt, open_services
+from slaguard.cli.progress import progress_bar
 
 __all__ = ["audit_app"]
+
+_STEP = 10_000  # records between redraws of the export's progress bar
 
 audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
 
@@ -23,7 +26,9 @@ def verify(tenant: TenantOpt) -> None:
 
     with open_services() as svc:
         tenant_id = tenants.tenant_named(svc, tenant)
-        checked, broken = audit.verify(svc, tenant_id=tenant_id)
+        total = audit.sealed_count(svc, tenant_id=tenant_id)
+        with progress_bar("verifying", total) as advance:
+            checked, broken = audit.verify(svc, tenant_id=tenant_id, progress=advance)
         pending = audit.unsealed_count(svc, tenant_id=tenant_id)
     if broken is not None:
         typer.echo(
@@ -54,11 +59,14 @@ def export(
             for line in lines:
                 typer.echo(line)
             return
-        with output.open("w", encoding="utf-8") as f:
+        total = audit.sealed_count(svc, tenant_id=tenant_id)
+        with output.open("w", encoding="utf-8") as f, progress_bar("exporting", total) as advance:
             count = 0
             for line in lines:
                 f.write(line + "\n")
                 count += 1
+                if count % _STEP == 0:
+                    advance(count)
     typer.echo(f"{count} records written to {output}")
 
 
