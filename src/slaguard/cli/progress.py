@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["progress_bar"]
+__all__ = ["progress_bar", "working"]
 
 
 @contextmanager
@@ -38,3 +38,23 @@ def progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]
     ) as bar:
         task = bar.add_task(description, total=max(total, 1))
         yield lambda done: bar.update(task, completed=done)
+
+
+@contextmanager
+def working(description: str) -> Iterator[None]:
+    """A spinner with the time taken, for work that cannot say how far along it is."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        bar.add_task(description, total=None)
+        yield

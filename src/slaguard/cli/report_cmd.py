@@ -49,8 +49,9 @@ def report(
 
     if name == REBUILD:
         from slaguard.app.rollups import rebuild_rollups
+        from slaguard.cli.progress import working
 
-        with open_services() as svc:
+        with open_services() as svc, working(f"rebuilding the daily rollups of {tenant}"):
             tenant_id = tenants.tenant_named(svc, tenant)
             rebuild_rollups(svc, principal=Principal(tenant_id, tenant, Role.ADMIN))
         typer.echo(f"rebuilt the daily rollups of {tenant}")
