@@ -71,13 +71,15 @@ def lock_due(
         return [rows[k] for k in sorted(rows)]
     q = q.with_for_update(of=TicketRow, skip_locked=True)
     taken: dict[int, TicketRow] = {}
+    seen: set[int] = set()  # taken, or locked and found emptied
     for _ in range(_REFILLS):
         found = {
             row.id: row
-            for row in s.scalars(q.where(TicketRow.id.not_in(taken)).limit(limit - len(taken)))
+            for row in s.scalars(q.where(TicketRow.id.not_in(seen)).limit(limit - len(taken)))
         }
         if not found:
             break
+        seen.update(found)
         # A ticket another worker held when the statement began is locked once that
         # worker commits, and PostgreSQL re-checks only the locked ticket row: the due
         # rows the other worker deleted still join from the statement's snapshot. A new
