@@ -76,3 +76,14 @@ def test_a_duplicate_that_closes_a_cause_cycle_is_refused() -> None:
     assert err.value.path == "original"
     assert "A" not in g.duplicate_of
     g.add("C", DUPLICATE_OF, "A")  # the other way round is no cycle
+
+
+def test_stored_links_are_not_judged_again_and_new_ones_still_are() -> None:
+    # a cycle through both kinds, stored before such cycles were refused
+    g = LinkGraph.stored([("B", DUPLICATE_OF, "A"), ("A", CAUSED_BY, "B")])
+    assert g.duplicate_of == {"B": "A"} and g.caused_by == {"A": {"B"}}
+    g.add("C", CAUSED_BY, "A")  # an unrelated link goes in
+    with pytest.raises(LinkError, match="cycle: A -> C -> A"):
+        g.add("A", CAUSED_BY, "C")
+    with pytest.raises(LinkError, match="cycle"):
+        LinkGraph.of([("B", DUPLICATE_OF, "A"), ("A", CAUSED_BY, "B")])

@@ -1090,7 +1090,7 @@ class _Batches:
                     )
                 )
             )
-        graph = LinkGraph.of(
+        graph = LinkGraph.stored(
             (t, k, o)
             for t, k, o in s.execute(
                 select(LinkRow.ticket, LinkRow.kind, LinkRow.other).where(

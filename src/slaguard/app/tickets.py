@@ -436,7 +436,7 @@ def _check_links(
         # Link rules span tickets: writers of links in one tenant take turns, so two
         # requests linking A->B and B->A at once cannot both pass the cycle check.
         s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LINK_LOCK_BASE + tenant_id})
-    graph = LinkGraph.of(
+    graph = LinkGraph.stored(
         (r.ticket, r.kind, r.other)
         for r in s.execute(
             select(LinkRow.ticket, LinkRow.kind, LinkRow.other).where(

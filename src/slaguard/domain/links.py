@@ -39,6 +39,19 @@ class LinkGraph:
             g.add(ticket, kind, other)
         return g
 
+    @classmethod
+    def stored(cls, links: Iterable[tuple[str, str, str]]) -> LinkGraph:
+        """A graph of links as stored: each was checked when it was written, by the rules
+        of the time, and is not judged again (a tenant's stored links never stop it from
+        adding new ones that keep the rules)."""
+        g = cls()
+        for ticket, kind, other in links:
+            if kind == DUPLICATE_OF:
+                g.duplicate_of[ticket] = other
+            else:
+                g.caused_by.setdefault(ticket, set()).add(other)
+        return g
+
     def originals(self) -> set[str]:
         return set(self.duplicate_of.values())
 
