@@ -51,13 +51,12 @@ def open_services(*, migrating: bool = False) -> Iterator[Services]:
     try:
         yield svc
     except DBAPIError as exc:
-        raise _database_problem(svc, exc, migrating) from exc
+        problem = _schema_problem(svc, migrating=migrating)
+        if problem is None:
+            raise
+        raise problem from exc
     finally:
         svc.engine.dispose()
-
-
-def _database_problem(svc: Services, exc: DBAPIError, migrating: bool) -> Exception:
-    return _schema_problem(svc, migrating=migrating) or exc
 
 
 def require_schema(svc: Services) -> None:

@@ -126,7 +126,6 @@ def import_tickets(
 
     Running the same import again skips what is already in and finishes the rest.
     """
-
     from slaguard.app.imports import guess_format, import_file
     from slaguard.app.tenants import Principal, Role, tenant_named
     from slaguard.cli.admin_cmd import open_services
