@@ -716,12 +716,14 @@ def test_a_restricted_jira_comment_outside_jsm_is_internal() -> None:
     assert parse_webhook("jira", body(data)).events[0]["public"] is False
 
 
-def test_other_jira_events_update_fields_only() -> None:
+def test_other_jira_events_are_skipped_naming_the_issue() -> None:
+    """Not mapped: nothing to store and no ticket to create, whatever the issue says."""
     data = payload("jira_comment_created_public.json")
     data["webhookEvent"] = "comment_updated"
     result = parse_webhook("jira", body(data))
     assert result.events == []
-    assert result.ticket["priority"] == "P1"
+    assert result.ticket == {"id": data["issue"]["key"]}
+    assert result.skipped is not None and "comment_updated is not mapped" in result.skipped
 
 
 def freshdesk(triggered: str, **fields: Any) -> bytes:

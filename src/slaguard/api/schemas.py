@@ -28,6 +28,7 @@ __all__ = [
     "TicketDetail",
     "TicketList",
     "TicketRead",
+    "WebhookWritten",
     "error_responses",
     "event_body_schema",
     "ticket_body_schema",
@@ -94,6 +95,15 @@ class StoredEventRead(BaseModel):
 class EventsWritten(BaseModel):
     ticket: TicketRead
     events: list[StoredEventRead]
+
+
+class WebhookWritten(BaseModel):
+    ticket: TicketRead | None
+    events: list[StoredEventRead]
+    skipped: str | None = Field(
+        default=None,
+        description="Why the delivery was not mapped: nothing was stored, no ticket created",
+    )
 
 
 class TicketList(BaseModel):

@@ -47,6 +47,9 @@ _STAND_IN_SECRET = secrets_mod.token_urlsafe(32)
 class IngestResult:
     ticket_created: bool
     result: tickets.AppendResult
+    # Why the delivery was deliberately not mapped (nothing stored, no ticket created);
+    # `result.ticket` is then the ticket as it is, or empty when there is none.
+    skipped: str | None = None
 
 
 def set_source(svc: Services, *, tenant: str, source: str, secret: str | None = None) -> str:
@@ -146,9 +149,11 @@ def ingest_webhook(
     else:
         require(principal, Role.AGENT)
     mapped = parse_webhook(source, body)
+    tenant_id = principal.tenant_id
+    if mapped.skipped is not None:
+        return _skipped(svc, principal, mapped.ticket.get("id"), mapped.skipped)
     ticket_id = str(mapped.ticket["id"])
     events = list(mapped.events)
-    tenant_id = principal.tenant_id
     for attempt in range(2):
         try:
             if tickets.ticket_exists(svc, tenant_id=tenant_id, ticket_id=ticket_id):
@@ -174,3 +179,17 @@ def ingest_webhook(
             ):
                 raise
     raise AssertionError("unreachable")
+
+
+def _skipped(
+    svc: Services, principal: Principal, ticket_id: str | None, reason: str
+) -> IngestResult:
+    """A delivery that is deliberately not mapped: the ticket as it is (if any), no events."""
+    view: dict[str, object] = {}
+    if ticket_id is not None and tickets.ticket_exists(
+        svc, tenant_id=principal.tenant_id, ticket_id=ticket_id
+    ):
+        view = tickets.get_ticket(svc, principal=principal, ticket_id=ticket_id)
+        view.pop("events", None)
+    log.info("webhook_skipped", tenant=principal.tenant, ticket=ticket_id, reason=reason)
+    return IngestResult(False, tickets.AppendResult(view, []), skipped=reason)

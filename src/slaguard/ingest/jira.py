@@ -4,11 +4,17 @@ The issue key (`issue.key`, e.g. SUP-17) is the ticket id. Events by `webhookEve
 
     jira:issue_created   created at issue.fields.created, status from issue.fields.status
     jira:issue_updated   one event per changelog item, all at the webhook's `timestamp`:
-                         status (toString), priority (toString), assignee (to, the
-                         account id; null: unassigned); other items are not mapped. A
-                         `comment` in the body (an issue_commented update) maps as below.
+                         status (toString), priority (toString), assignee
+                         (tmpToAccountId or to: the account id in Jira Cloud, the user
+                         name in Jira Server; when it names the issue's current
+                         assignee, that assignee's id as the ticket field reads it; null:
+                         unassigned); other items are not mapped. A `comment` in the
+                         body (an issue_commented update) maps as below, unless
+                         issue_event_type_name is issue_comment_deleted.
     comment_created      the comment, at comment.created
-    anything else        ticket fields only, no event
+    anything else        not mapped (`Ingested.skipped`): jira:issue_deleted,
+                         comment_updated, comment_deleted, worklog_*, ...; nothing is
+                         stored and no ticket is created, whatever the body holds
 
 A comment is a customer_reply when its author is a JSM customer
 (`author.accountType` = customer) or the issue's reporter; otherwise an agent_reply,
@@ -40,6 +46,7 @@ from typing import Any
 from slaguard.ingest.errors import WebhookPayloadError
 from slaguard.ingest.model import Ingested, TicketDraft
 from slaguard.ingest.reader import Node, iso, lookup, normal_name
+from slaguard.schemas.ticket import ticket_id_problem
 
 __all__ = ["parse"]
 
@@ -69,6 +76,7 @@ STATUSES = {
     "closed": "closed",
 }
 STATUS_CATEGORIES = {"new": "new", "indeterminate": "open", "done": "solved"}
+MAPPED = ("jira:issue_created", "jira:issue_updated", "comment_created")
 PRIORITIES = {
     "highest": "P1",
     "blocker": "P1",
@@ -88,6 +96,8 @@ def parse(data: Any) -> Ingested:
     kind = root.text("webhookEvent")
     if kind is None:
         raise WebhookPayloadError("webhookEvent", "required: the Jira webhook event name")
+    if kind not in MAPPED:
+        return Ingested.skip(_skip_reason(kind), _issue_key(root))
     issue = root.node("issue")
     t = TicketDraft(SOURCE, issue.ticket_id("key", "the issue key"))
     fields = issue.maybe_node("fields")
@@ -105,12 +115,29 @@ def parse(data: Any) -> Ingested:
         changelog = root.maybe_node("changelog")
         if changelog is not None:
             at = _event_time(root, fields)
-            _changes(t, changelog, at, current)
-        if root.has("comment"):
+            _changes(t, changelog, at, current, fields)
+        # A comment deleted in Jira is no reply (Jira Server may send it along).
+        if root.has("comment") and root.text("issue_event_type_name") != "issue_comment_deleted":
             _comment(t, root.node("comment"), fields)
-    elif kind == "comment_created":
+    else:  # comment_created
         _comment(t, root.node("comment"), fields)
     return t.result()
+
+
+def _skip_reason(kind: str) -> str:
+    if kind == "jira:issue_deleted":
+        return (
+            "jira:issue_deleted is not mapped: the ticket keeps its events and clocks "
+            "(solve or close it to stop them); nothing was stored"
+        )
+    return f"{kind} is not mapped (only {', '.join(MAPPED)} are): nothing was stored"
+
+
+def _issue_key(root: Node) -> str | None:
+    """The issue key of a payload that is not mapped, when it names a valid one."""
+    issue = root.raw("issue")
+    key = Node(issue, "issue").text("key") if isinstance(issue, dict) else None
+    return key if key is not None and ticket_id_problem(key) is None else None
 
 
 def _ticket_fields(t: TicketDraft, fields: Node) -> None:
@@ -181,7 +208,9 @@ def _event_time(root: Node, fields: Node | None) -> datetime:
     return fields.time("updated")
 
 
-def _changes(t: TicketDraft, changelog: Node, at: datetime, current: _Status | None) -> None:
+def _changes(
+    t: TicketDraft, changelog: Node, at: datetime, current: _Status | None, fields: Node | None
+) -> None:
     items = list(changelog.nodes("items"))
     if not items:
         return
@@ -205,7 +234,28 @@ def _changes(t: TicketDraft, changelog: Node, at: datetime, current: _Status | N
             if priority is not None:
                 t.event(key, "priority", at, priority=priority)
         elif name == "assignee":
-            t.event(key, "assigned", at, assignee=item.text("to") or item.text("toString"))
+            t.event(key, "assigned", at, assignee=_new_assignee(item, fields))
+
+
+def _new_assignee(item: Node, fields: Node | None) -> str | None:
+    """The assignee a changelog item names, as the ticket's `assignee` field names it.
+
+    Jira Cloud puts the account id in `to` (and `tmpToAccountId`); Jira Server / Data
+    Center puts the user name there. When it names the issue's current assignee, the id
+    `_ticket_fields` reads for the ticket (accountId, else name) is used, so the event and
+    the ticket agree whichever form the item uses.
+    """
+    target = item.text("tmpToAccountId") or item.text("to") or item.text("toString")
+    if target is None or fields is None:
+        return target
+    assignee = fields.maybe_node("assignee")
+    if assignee is not None and target in {
+        assignee.text("accountId"),
+        assignee.text("name"),
+        assignee.text("key"),
+    }:
+        return assignee.text("accountId") or assignee.text("name") or target
+    return target
 
 
 def _comment(t: TicketDraft, comment: Node, fields: Node | None) -> None:

@@ -21,10 +21,19 @@ class Ingested:
     and `source`, other fields only when the payload carries them. `events` are event
     documents, each with a deterministic `id` (its idempotency key) derived from the
     vendor's ids and times, so a redelivered webhook maps to the same keys.
+
+    `skipped`, when set, says why the delivery is deliberately not mapped (an issue
+    deleted, an event about no ticket): nothing is stored and no ticket is created;
+    `ticket` then holds the ticket id when the payload names one, else nothing.
     """
 
     ticket: dict[str, Any]
     events: list[dict[str, Any]]
+    skipped: str | None = None
+
+    @classmethod
+    def skip(cls, reason: str, ticket_id: str | None = None) -> Ingested:
+        return cls(ticket={} if ticket_id is None else {"id": ticket_id}, events=[], skipped=reason)
 
 
 class TicketDraft:

@@ -20,7 +20,11 @@ event type and carries the ticket as it is after the event in `detail`:
     ticket.group_assignment_changed assigned, team = event.current
     ticket.tags_changed             field "tags" = detail.tags
     ticket.problem_link_changed     caused_by the problem event.current (when set)
+    ticket.soft_deleted, ticket.permanently_deleted, ticket.marked_as_spam
+                                    not mapped (`Ingested.skipped`): nothing stored,
+                                    no ticket created
     other ticket.* events           ticket fields only, no event
+    events that are not ticket.*    refused (422 naming `type`)
 
 Event keys: `zendesk:<ticket>:created` for creation, `zendesk:<ticket>:comment:<comment
 id>` for comments, `zendesk:<ticket>:event:<event id>` for the rest; Zendesk redelivers
@@ -177,6 +181,12 @@ def _event_webhook(root: Node, kind: str) -> Ingested:
             "type", f"only ticket events are mapped, got {_EVENT_PREFIX}{kind}"
         )
     detail = root.node("detail")
+    if kind in _GONE:
+        return Ingested.skip(
+            f"{_EVENT_PREFIX}{kind} is not mapped: the ticket keeps its events and clocks; "
+            "nothing was stored",
+            detail.ticket_id("id", "the ticket id"),
+        )
     t = TicketDraft(SOURCE, detail.ticket_id("id", "the ticket id"))
     event_id = root.ident("id", "the Zendesk event id")
     time = root.time("time")
@@ -220,6 +230,9 @@ def _event_webhook(root: Node, kind: str) -> Ingested:
         _change(t, kind, change.text("current"), change.at("current"), event_id, time)
     return t.result()
 
+
+# A ticket deleted or marked as spam: never a reason to create one, nothing to record.
+_GONE = frozenset({"ticket.soft_deleted", "ticket.permanently_deleted", "ticket.marked_as_spam"})
 
 _CHANGES = (
     "ticket.status_changed",

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from slaguard.api.deps import API_PREFIX, MetricsDep, ServicesDep, raw_bytes
-from slaguard.api.schemas import EventsWritten, error_responses
+from slaguard.api.schemas import EventsWritten, WebhookWritten, error_responses
 from slaguard.app import ingest, tenants
 from slaguard.app.tenants import Principal
 
@@ -29,7 +29,11 @@ _optional_bearer = HTTPBearer(
     summary="Receive a help desk's webhook (generic, zendesk, jira, freshdesk)",
     response_model=None,
     responses={
-        200: {"model": EventsWritten, "description": "Nothing new (a redelivery)"},
+        200: {
+            "model": WebhookWritten,
+            "description": "Nothing new: a redelivery, or a delivery that is not mapped "
+            "(`skipped` says why; `ticket` is null when there is no such ticket)",
+        },
         201: {"model": EventsWritten, "description": "A ticket or events were stored"},
         **error_responses(400, 401, 403, 404, 409, 413, 422),
     },
@@ -71,10 +75,12 @@ async def receive(
     metrics.events_ingested.inc(new)
     if result.ticket_created:
         metrics.tickets_created.inc()
-    payload = {
-        "ticket": written.ticket,
+    payload: dict[str, object] = {
+        "ticket": written.ticket or None,
         "events": [
             {"id": e.key, "created": e.created, "event": e.document} for e in written.events
         ],
     }
+    if result.skipped is not None:
+        payload["skipped"] = result.skipped
     return JSONResponse(payload, status_code=201 if (new or result.ticket_created) else 200)
