@@ -5,6 +5,7 @@ off without holding up the rest; on PostgreSQL, two workers take different ticke
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 from apihelpers import FakeClock, Tenant
-from sqlalchemy import func, select
+from sqlalchemy import and_, delete, func, select, text
 
 from slaguard.app import configs, firing, outbox
 from slaguard.app.due import RETRY_BROKEN_US, lock_due
@@ -194,6 +195,51 @@ def test_two_workers_take_different_tickets_and_fire_each_level_once(
     found = fired(services)
     assert len(found) == 30 and set(found.values()) == {1}
     assert count(services, OutboxRow) == 30
+
+
+def test_a_ticket_another_worker_emptied_while_the_batch_was_read_is_not_taken(
+    services: Services, tenant: Tenant, clock: FakeClock
+) -> None:
+    """The race that made a batch count tickets with nothing left due: worker B's
+    statement reads the due timers, worker A then commits having fired one of those
+    tickets, and B locks that ticket (no longer locked) with the timers of its snapshot.
+    A filter that takes a second a row holds B's statement open while A commits."""
+    if services.is_sqlite:
+        pytest.skip("several workers coordinate through PostgreSQL; SQLite runs one")
+    create(tenant, clock, 2)
+    clock.advance(timedelta(seconds=11))
+    now = clock()
+    with services.writing() as s:
+        s.execute(
+            text(
+                "CREATE FUNCTION slowly() RETURNS boolean LANGUAGE plpgsql VOLATILE AS "
+                "$$ BEGIN PERFORM pg_sleep(1); RETURN true; END $$"
+            )
+        )
+        first, second = sorted(s.scalars(select(TimerRow.ticket_id).distinct()))
+    taken: list[int] = []
+
+    def worker_b() -> None:
+        with services.writing() as b:
+            due = and_(TimerRow.fire_us <= now, func.slowly())
+            rows = lock_due(
+                b,
+                services,
+                ticket_id=TimerRow.ticket_id,
+                due=due,
+                soonest=TimerRow.fire_us,
+                limit=10,
+            )
+            taken.extend(r.id for r in rows)
+
+    with services.writing() as a:  # worker A, in the middle of firing `first`
+        a.execute(select(TicketRow.id).where(TicketRow.id == first).with_for_update())
+        a.execute(delete(TimerRow).where(TimerRow.ticket_id == first))
+        b = threading.Thread(target=worker_b)
+        b.start()
+        time.sleep(0.5)  # B has begun reading: its snapshot holds first's timers
+    b.join(timeout=30)
+    assert taken == [second]
 
 
 def test_the_notifications_fired_are_handed_over_leased_and_claimable_after_the_lease(
