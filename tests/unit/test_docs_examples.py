@@ -213,7 +213,15 @@ def test_yaml_example(block: Block) -> None:
     config = place(block)
     key = _key(block, REFUSED)
     if key is None:
-        parse_config(config, ENV)
+        parsed = parse_config(config, ENV)
+        # what the block defines is what was validated
+        fragment = yaml.safe_load(block.text)
+        assert set(fragment.get("calendars", {})) <= set(parsed.calendars)
+        if "policies" in fragment:
+            assert [p.name for p in parsed.policies.policies] == [
+                p["name"] for p in fragment["policies"]
+            ]
+        assert set(fragment.get("channels", {})) <= set(parsed.escalation.channels)
         return
     lang, contains = REFUSED[key]
     shown = the_block(block.doc, lang, contains)
@@ -544,3 +552,18 @@ def test_the_calendar_doctests() -> None:
     )
     assert result.attempted > 30
     assert result.failed == 0
+
+
+def test_the_signature_check_for_receivers() -> None:
+    """docs/notifications.md: a receiver's check accepts what slaguard signs, and only that."""
+    from slaguard.notify.webhook import sign
+
+    block = the_block("docs/notifications.md", "python", "def is_from_slaguard")
+    namespace: dict[str, Any] = {}
+    exec(block.text, namespace)  # noqa: S102 - the document's own example
+    check = namespace["is_from_slaguard"]
+    body = b'{"delivery":"d-1","kind":"breach"}'
+    assert check(body, sign(body, "s3cr3t"), "s3cr3t")
+    assert not check(body, sign(body, "other"), "s3cr3t")
+    assert not check(body + b" ", sign(body, "s3cr3t"), "s3cr3t")
+    assert not check(body, None, "s3cr3t")
