@@ -203,7 +203,9 @@ async def review_ics(
     event = Event()
     event.add("uid", f"sla-review-{user.tenant}@slaguard")
     event.add("dtstamp", datetime.fromtimestamp(now / 1_000_000, UTC))
-    event.add("dtstart", start)
+    # The wall time the rule repeats at, even when this week's falls in a skipped hour
+    # (`start` is then the change, which weekly repetition must not carry on with).
+    event.add("dtstart", datetime.combine(start.date(), cadence.start, tzinfo=start.tzinfo))
     event.add("duration", timedelta(microseconds=cadence.duration_us))
     event.add("rrule", vRecur(freq="WEEKLY", byday=WEEKDAYS[cadence.weekday][:2].upper()))
     event.add("summary", cadence.title)
