@@ -153,9 +153,35 @@ def test_slack_message_without_ack_url_has_no_button(receiver: HttpReceiver) -> 
     assert [block["type"] for block in blocks] == ["section", "context"]
 
 
-def test_teams_card(receiver: HttpReceiver) -> None:
-    sent = payload(kind="warning", level="L1", when="50%", metric="first_response")
+def test_teams_adaptive_card(receiver: HttpReceiver) -> None:
+    sent = payload(kind="breach", level="L1", metric="first_response")
     deliver(sender_settings(), "teams", {"url": receiver.url("/teams")}, sent)
+
+    [request] = receiver.requests
+    assert request.headers["X-Slaguard-Delivery"] == "dl-1"
+    message = request.json()
+    assert message["type"] == "message"
+    [attachment] = message["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
+    assert card["$schema"] == "http://adaptivecards.io/schemas/adaptive-card.json"
+    title, factset = card["body"]
+    assert title["type"] == "TextBlock" and title["text"] == render_text(sent)
+    assert title["text"].startswith("Breach: ticket T-1 first_response")
+    assert title["color"] == "Attention" and title["wrap"] is True
+    assert factset["type"] == "FactSet"
+    facts = {fact["title"]: fact["value"] for fact in factset["facts"]}
+    assert facts["Ticket"] == "T-1"
+    assert facts["Due"] == "2026-11-22T10:00:00+00:00"
+    assert card["actions"] == [{"type": "Action.OpenUrl", "title": "Acknowledge", "url": ACK}]
+    assert card["fallbackText"] == message["summary"] == render_text(sent)
+
+
+def test_teams_message_card(receiver: HttpReceiver) -> None:
+    sent = payload(kind="warning", level="L1", when="50%", metric="first_response")
+    channel = {"url": receiver.url("/teams"), "format": "message"}
+    deliver(sender_settings(), "teams", channel, sent)
 
     [request] = receiver.requests
     assert request.headers["X-Slaguard-Delivery"] == "dl-1"
@@ -178,7 +204,8 @@ def test_digest_in_chat_lists_forty_items_then_the_rest_as_a_count(receiver: Htt
     sent = digest(45)
     assert render_text(sent) == "Digest: 45 notifications"
     deliver(sender_settings(), "slack", {"url": receiver.url("/slack")}, sent)
-    deliver(sender_settings(), "teams", {"url": receiver.url("/teams")}, sent)
+    deliver(sender_settings(), "teams", {"url": receiver.url("/teams"), "format": "message"}, sent)
+    deliver(sender_settings(), "teams", {"url": receiver.url("/adaptive")}, sent)
 
     slack = receiver.requests_to("/slack")[0].json()
     assert slack["text"] == "Digest: 45 notifications"
@@ -199,6 +226,17 @@ def test_digest_in_chat_lists_forty_items_then_the_rest_as_a_count(receiver: Htt
     assert titled[0]["potentialAction"][0]["targets"][0]["uri"] == f"{ACK}&n=1"
     assert teams["sections"][-1] == {"text": "and 5 more"}
     assert "potentialAction" not in teams
+
+    card = receiver.requests_to("/adaptive")[0].json()["attachments"][0]["content"]
+    body = card["body"]
+    items = [b for b in body if b["type"] == "TextBlock" and b.get("separator")]
+    assert len(items) == 40
+    assert items[39]["text"].startswith("Breach: ticket T-40 ")
+    buttons = [b["actions"][0]["url"] for b in body if b["type"] == "ActionSet"]
+    assert buttons[:2] == [f"{ACK}&n=1", f"{ACK}&n=2"] and len(buttons) == 40
+    assert body[-1] == {"type": "TextBlock", "text": "and 5 more", "isSubtle": True}
+    assert "actions" not in card
+    assert len(json.dumps(receiver.requests_to("/adaptive")[0].json())) < 28 * 1024
 
 
 # --- e-mail -------------------------------------------------------------------------

@@ -148,6 +148,14 @@ def test_the_example_channels_after_substitution() -> None:
     assert channels["digest-mail"].quiet == QuietHours(time(20), time(7), ZoneInfo("Europe/Berlin"))
 
 
+def test_a_teams_channel_may_ask_for_a_message_card() -> None:
+    doc = example()
+    doc["channels"]["teams-room"]["format"] = "message"
+    config = parse_config(doc, environ=ENV)
+    settings = config.escalation.channels["teams-room"].settings
+    assert dict(settings) == {"url": ENV["TEAMS_WEBHOOK_URL"], "format": "message"}
+
+
 def test_the_example_people() -> None:
     people = load_config(EXAMPLE, ENV).escalation.people
     assert people.teams == {
@@ -377,6 +385,20 @@ BAD: list[tuple[str, Edit, dict[str, str], str, str]] = [
         ENV,
         "channels.teams-room.secret",
         "not a setting of a teams channel",
+    ),
+    (
+        "unknown teams card format",
+        _set("channels/teams-room/format", "hero"),
+        ENV,
+        "channels.teams-room.format",
+        "unknown Teams card format 'hero' (use adaptive, message)",
+    ),
+    (
+        "format on slack",
+        _set("channels/ops-slack/format", "message"),
+        ENV,
+        "channels.ops-slack.format",
+        "not a setting of a slack channel",
     ),
     (
         "unknown channel key",

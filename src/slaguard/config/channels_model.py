@@ -22,7 +22,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from slaguard.domain.calendar import zone_named
 from slaguard.domain.errors import ConfigError, ErrorDetail
-from slaguard.domain.escalation import Channel, ChannelType, People, QuietHours, TeamPeople
+from slaguard.domain.escalation import (
+    TEAMS_FORMATS,
+    Channel,
+    ChannelType,
+    People,
+    QuietHours,
+    TeamPeople,
+)
 from slaguard.domain.match import Match
 from slaguard.domain.priorities import PriorityNames
 
@@ -34,7 +41,7 @@ BUILTIN_RECIPIENTS = ("assignee", "team_lead", "lead", "manager")
 # The settings each channel type takes, besides type, digest and quiet_hours.
 _SETTINGS: Mapping[ChannelType, tuple[str, ...]] = {
     ChannelType.SLACK: ("url",),
-    ChannelType.TEAMS: ("url",),
+    ChannelType.TEAMS: ("url", "format"),
     ChannelType.WEBHOOK: ("url", "secret"),
     ChannelType.EMAIL: ("to",),
     ChannelType.SMS: ("to", "provider"),
@@ -44,6 +51,7 @@ _REQUIRED = {
     "to": "the addresses or numbers to send to",
     "provider": "the SMS provider (twilio)",
 }
+_OPTIONAL = ("secret", "format")
 _SMS_PROVIDERS = ("twilio",)
 
 _REFERENCE = re.compile(r"\$(\$|\{(?P<name>[^}]*)\}|\{)?")
@@ -85,6 +93,7 @@ class _Channel(Strict):
     type: Any = None
     url: Any = None
     secret: Any = None
+    format: Any = None
     to: Any = None
     provider: Any = None
     digest: Any = None
@@ -273,7 +282,7 @@ class _ChannelReader(Reader):
         if kind is None:
             return None
         settings: dict[str, Any] = {}
-        given = {k: getattr(model, k) for k in ("url", "secret", "to", "provider")}
+        given = {k: getattr(model, k) for k in ("url", "secret", "format", "to", "provider")}
         for key, raw in given.items():
             if raw is None:
                 continue
@@ -285,7 +294,7 @@ class _ChannelReader(Reader):
             if found is not None:
                 settings[key] = found
         for key in _SETTINGS[kind]:
-            if given[key] is None and key != "secret" and key not in bad:
+            if given[key] is None and key not in _OPTIONAL and key not in bad:
                 self.error(f"{path}.{key}", f"required: {_REQUIRED[key]}")
         if self.mark() > before or bad:
             return None
@@ -309,6 +318,9 @@ class _ChannelReader(Reader):
             ):
                 self.error(path, f"expected an http or https URL, got {got}")
                 return None
+        elif key == "format" and value not in TEAMS_FORMATS:
+            self.error(path, f"unknown Teams card format {got} (use {', '.join(TEAMS_FORMATS)})")
+            return None
         elif key == "provider" and value not in _SMS_PROVIDERS:
             self.error(path, f"unknown SMS provider {got} (use {', '.join(_SMS_PROVIDERS)})")
             return None

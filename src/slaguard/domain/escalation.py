@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from slaguard.domain.engine import Clock, Evaluation
 
 __all__ = [
+    "TEAMS_FORMATS",
     "TRIGGER_EVENTS",
     "Action",
     "ActionKind",
@@ -248,6 +249,11 @@ class QuietHours:
             if local_instant_us(self.zone, day, start) <= at_us < release:
                 return release
         return None
+
+
+# How a Teams channel's message is laid out: an Adaptive Card (the default: what Teams
+# Workflows webhooks post, and connectors take too) or an Office 365 connector MessageCard.
+TEAMS_FORMATS = ("adaptive", "message")
 
 
 class ChannelType(StrEnum):
