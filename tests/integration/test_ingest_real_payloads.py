@@ -287,6 +287,9 @@ def test_jira_issue_deleted_never_creates_the_ticket(
     assert r.status_code == 200, r.text
     assert r.json() == {"ticket": None, "events": [], "skipped": r.json()["skipped"]}
     assert no_tickets(acme)
+    metrics = client.get("/metrics").text
+    assert 'slaguard_webhooks_skipped_total{source="jira"} 1.0' in metrics
+    assert "slaguard_tickets_created_total 0.0" in metrics
 
 
 def test_jira_cloud_status_change_with_null_and_custom_fields(

@@ -8,6 +8,7 @@ process (tests, or a worker beside the API) never collide in the global registry
     slaguard_tickets_created_total
     slaguard_events_ingested_total            events stored (idempotent repeats excluded)
     slaguard_events_repeated_total            events answered from the store
+    slaguard_webhooks_skipped_total{source}   webhook deliveries deliberately not mapped
 
 `route` is the route template (`/api/v1/tickets/{ticket_id}`), never the raw path, so
 the number of series stays bounded; requests that match no route count as `<unmatched>`.
@@ -105,6 +106,12 @@ class Metrics:
         self.events_repeated = Counter(
             "slaguard_events_repeated",
             "Ticket events sent again and answered from the store",
+            registry=self.registry,
+        )
+        self.webhooks_skipped = Counter(
+            "slaguard_webhooks_skipped",
+            "Webhook deliveries deliberately not mapped (an issue deleted, a worklog, ...)",
+            ["source"],
             registry=self.registry,
         )
 

@@ -83,4 +83,5 @@ async def receive(
     }
     if result.skipped is not None:
         payload["skipped"] = result.skipped
+        metrics.webhooks_skipped.labels(source=source).inc()
     return JSONResponse(payload, status_code=201 if (new or result.ticket_created) else 200)
