@@ -94,6 +94,9 @@ def acme_env(env: dict[str, str], prepared: Path, tmp_path: Path) -> dict[str, s
     return env
 
 
+BACKWARDS = ["--from", "2026-11-20T00:00Z", "--to", "2026-11-01T00:00Z"]
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
@@ -102,6 +105,10 @@ def acme_env(env: dict[str, str], prepared: Path, tmp_path: Path) -> dict[str, s
         (["config", "apply", "missing.yaml", "--tenant", "acme"], "missing.yaml"),
         (["config", "apply", "BROKEN", "--tenant", "acme"], "timezone"),
         (["config", "apply", "CONFIG", "--tenant", "nobody"], "nobody"),
+        (["report", "compliance", "--tenant", "acme", "--group-by", "nope"], "--group-by:"),
+        (["report", "nope", "--tenant", "acme"], "NAME: unknown report 'nope'"),
+        (["report", "trend", "--tenant", "acme", *BACKWARDS], "--from:"),
+        (["report", "trend", "--tenant", "acme", "--from", "2026-11-20"], "--from:"),
     ],
 )
 def test_errors_are_one_line_and_exit_2(

@@ -13,6 +13,8 @@ from slaguard.cli.admin_cmd import TenantOpt, open_services
 __all__ = ["report"]
 
 REBUILD = "rebuild-rollups"
+# The report's parameters as the API names them, and as this command does.
+_OPTIONS = {"name": "NAME", "from": "--from", "to": "--to", "group_by": "--group-by"}
 
 
 def report(
@@ -45,7 +47,7 @@ def report(
     from slaguard.api.routers.reports import to_csv
     from slaguard.app import reports, tenants
     from slaguard.app.tenants import Principal, Role
-    from slaguard.domain.errors import TicketError
+    from slaguard.domain.errors import ErrorDetail, TicketError
 
     if name == REBUILD:
         from slaguard.app.rollups import rebuild_rollups
@@ -61,14 +63,19 @@ def report(
     with open_services() as svc:
         tenant_id = tenants.tenant_named(svc, tenant)
         principal = Principal(tenant_id=tenant_id, tenant=tenant, role=Role.VIEWER)
-        result = reports.run_report(
-            svc,
-            principal=principal,
-            name=name,
-            start_us=parse_at(from_, "--from"),
-            end_us=parse_at(to, "--to"),
-            group_by=group_by,
-        )
+        start_us, end_us = parse_at(from_, "--from"), parse_at(to, "--to")
+        try:
+            result = reports.run_report(
+                svc,
+                principal=principal,
+                name=name,
+                start_us=start_us,
+                end_us=end_us,
+                group_by=group_by,
+            )
+        except TicketError as exc:  # named by the API's parameters: say the command's
+            details = [ErrorDetail(_OPTIONS.get(d.path, d.path), d.message) for d in exc.details]
+            raise TicketError(details) from None
     rows = result["rows"]
     if fmt == "json":
         typer.echo(json.dumps(result, indent=2))
