@@ -185,11 +185,8 @@ def _skipped(
     svc: Services, principal: Principal, ticket_id: str | None, reason: str
 ) -> IngestResult:
     """A delivery that is deliberately not mapped: the ticket as it is (if any), no events."""
-    view: dict[str, object] = {}
-    if ticket_id is not None and tickets.ticket_exists(
-        svc, tenant_id=principal.tenant_id, ticket_id=ticket_id
-    ):
-        view = tickets.get_ticket(svc, principal=principal, ticket_id=ticket_id)
-        view.pop("events", None)
+    found = None
+    if ticket_id is not None:
+        found = tickets.find_ticket(svc, tenant_id=principal.tenant_id, ticket_id=ticket_id)
     log.info("webhook_skipped", tenant=principal.tenant, ticket=ticket_id, reason=reason)
-    return IngestResult(False, tickets.AppendResult(view, []), skipped=reason)
+    return IngestResult(False, tickets.AppendResult(found or {}, []), skipped=reason)

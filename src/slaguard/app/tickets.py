@@ -68,6 +68,7 @@ __all__ = [
     "create_ticket",
     "evaluate_ticket",
     "events_write",
+    "find_ticket",
     "get_ticket",
     "list_tickets",
     "reapply_config",
@@ -562,6 +563,13 @@ def _ticket_row(
 def ticket_exists(svc: Services, *, tenant_id: int, ticket_id: str) -> bool:
     with svc.reading() as s:
         return _ticket_row(s, tenant_id, ticket_id) is not None
+
+
+def find_ticket(svc: Services, *, tenant_id: int, ticket_id: str) -> dict[str, Any] | None:
+    """The ticket's fields (`ticket_view`, no events), or None when the tenant has none."""
+    with svc.reading() as s:
+        row = _ticket_row(s, tenant_id, ticket_id)
+        return None if row is None else ticket_view(row)
 
 
 def get_ticket(svc: Services, *, principal: Principal, ticket_id: str) -> dict[str, Any]:

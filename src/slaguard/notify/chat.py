@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from slaguard.domain.escalation import TEAMS_FORMATS
 from slaguard.notify.render import Notice, notice
 
 __all__ = ["CHAT_MAX_ITEMS", "THEME_COLORS", "slack_message", "teams_card"]
@@ -59,8 +58,9 @@ def slack_message(payload: Mapping[str, Any]) -> dict[str, Any]:
     return {"text": _mrkdwn(note.summary), "blocks": blocks}
 
 
-def teams_card(payload: Mapping[str, Any], card_format: str = TEAMS_FORMATS[0]) -> dict[str, Any]:
-    """The Teams message of `payload` in `card_format` (`TEAMS_FORMATS`)."""
+def teams_card(payload: Mapping[str, Any], card_format: str | None = None) -> dict[str, Any]:
+    """The Teams message of `payload` in `card_format` (`escalation.TEAMS_FORMATS`):
+    `message` for a connector MessageCard, otherwise (the default) an Adaptive Card."""
     note = notice(payload, max_items=CHAT_MAX_ITEMS)
     return _message_card(note) if card_format == "message" else _adaptive_card(note)
 

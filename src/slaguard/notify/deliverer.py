@@ -10,7 +10,7 @@ from typing import Any, Self
 import aiohttp
 
 from slaguard import __version__
-from slaguard.domain.escalation import TEAMS_FORMATS, ChannelType
+from slaguard.domain.escalation import ChannelType
 from slaguard.notify.chat import slack_message, teams_card
 from slaguard.notify.email import send_email
 from slaguard.notify.errors import DeliveryFailed
@@ -78,7 +78,7 @@ class Deliverer:
                 if kind is ChannelType.SLACK:
                     body = slack_message(payload)
                 else:
-                    body = teams_card(payload, settings.get("format", TEAMS_FORMATS[0]))
+                    body = teams_card(payload, settings.get("format"))
                 await post_json(
                     self._http(),
                     channel_url(settings),
